@@ -1,0 +1,58 @@
+/**
+ * Pieces every KVM hcall flow shares. Runs in: real mode and virtual mode; allocation-free.
+ */
+import { F_REASON } from '../papr/frame.js';
+import { REASON_MISALIGNED_TCE, REASON_OUTSIDE_RAM } from '../papr/reasons.js';
+import { H_PARAMETER, H_SUCCESS, H_TOO_HARD } from '../papr/return-codes.js';
+import { tceAddressAligned, tceGpaLo, tceHasPermission } from '../papr/rules.js';
+import { sleepLock, spinTryLock, unlock } from '../shared-memory/lock.js';
+import type { TceTables } from '../shared-memory/tce-tables.js';
+import type { KvmAbilities } from './abilities.js';
+
+/** H_TOO_HARD with its reason recorded in the frame. */
+export function punt(f: Int32Array, reason: number): number {
+  f[F_REASON] = reason;
+  return H_TOO_HARD;
+}
+
+/** Take a table's lock the way the tier may: sleeping, or a bounded spin that can fail. */
+export function lockTable(ab: KvmAbilities, t: TceTables, slot: number): boolean {
+  if (ab.maySleep) {
+    sleepLock(t.control, t.lockIndex(slot));
+    return true;
+  }
+  return spinTryLock(t.control, t.lockIndex(slot), t.spinBudget);
+}
+
+export function unlockTable(t: TceTables, slot: number): void {
+  unlock(t.control, t.lockIndex(slot));
+}
+
+/**
+ * kvmppc_tce_validate / kvmppc_rm_tce_validate: a TCE without permission bits is accepted as
+ * it is (a clear, or a poison value); a mapping TCE needs a page-aligned address in guest RAM.
+ */
+export function kvmTceValidate(ab: KvmAbilities, t: TceTables, slot: number, f: Int32Array, hi: number, lo: number): number {
+  if (!tceHasPermission(lo)) return H_SUCCESS;
+  if (!tceAddressAligned(hi, lo, t.pageShift(slot))) {
+    return ab.misalignedTceAnswer === H_TOO_HARD ? punt(f, REASON_MISALIGNED_TCE) : H_PARAMETER;
+  }
+  if (!t.ram.contains(hi, tceGpaLo(lo))) return punt(f, REASON_OUTSIDE_RAM);
+  return H_SUCCESS;
+}
+
+/**
+ * kvmppc_tce_put / kvmppc_rm_tce_put: write one guest-view entry. A zero into a missing
+ * backing page is skipped; a non-zero value allocates the page (only a tier that may allocate
+ * gets here with a missing page). An entry past the window, which only the first-page-only
+ * range check lets through, would land outside the kernel's table: it is dropped.
+ */
+export function kvmTcePut(ab: KvmAbilities, t: TceTables, slot: number, index: number, hi: number, lo: number): void {
+  if (index >= t.entries(slot)) return;
+  const page = t.pageOf(index);
+  if (!t.pageAllocated(slot, page)) {
+    if ((hi === 0 && lo === 0) || !ab.mayAllocate) return;
+    t.allocatePage(slot, page);
+  }
+  t.writeEntry(slot, index, hi, lo);
+}

@@ -1,0 +1,33 @@
+/**
+ * H_GET_TCE in KVM (kvmppc_h_get_tce): the same in both modes. An entry whose backing page
+ * was never allocated reads as 0.
+ * Runs in: real mode and virtual mode; allocation-free.
+ */
+import { F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_OUT_HI, F_OUT_LO, u32 } from '../papr/frame.js';
+import { REASON_LOCK_CONTENDED, REASON_NO_TABLE } from '../papr/reasons.js';
+import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
+import { kvmEntryIndex, kvmIobaCheck } from '../papr/rules.js';
+import type { TceTables } from '../shared-memory/tce-tables.js';
+import type { KvmAbilities } from './abilities.js';
+import { lockTable, punt, unlockTable } from './common.js';
+
+export function kvmGetTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
+  const slot = t.findKernelTable(u32(f, F_LIOBN_HI), u32(f, F_LIOBN_LO));
+  if (slot < 0) return punt(f, REASON_NO_TABLE);
+  const iobaHi = u32(f, F_IOBA_HI);
+  const iobaLo = u32(f, F_IOBA_LO);
+  const shift = t.pageShift(slot);
+  const offset = t.offsetPages(slot);
+  if (kvmIobaCheck(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, 1) !== H_SUCCESS) return H_PARAMETER;
+  const index = kvmEntryIndex(shift, offset, iobaHi, iobaLo);
+  if (!lockTable(ab, t, slot)) return punt(f, REASON_LOCK_CONTENDED);
+  if (t.pageAllocated(slot, t.pageOf(index))) {
+    f[F_OUT_LO] = t.entryLo(slot, index);
+    f[F_OUT_HI] = t.entryHi(slot, index);
+  } else {
+    f[F_OUT_LO] = 0;
+    f[F_OUT_HI] = 0;
+  }
+  unlockTable(t, slot);
+  return H_SUCCESS;
+}

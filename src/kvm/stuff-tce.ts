@@ -1,0 +1,47 @@
+/**
+ * H_STUFF_TCE in KVM (kvmppc_h_stuff_tce, kvmppc_rm_h_stuff_tce): table lookup, ioba and
+ * range, backing pages (unless clearing), then the value may carry no permission bit (the
+ * kernel only clears or poisons), then every entry is written.
+ * Runs in: real mode and virtual mode; allocation-free.
+ */
+import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, u32 } from '../papr/frame.js';
+import { REASON_HCALL_DISABLED, REASON_LOCK_CONTENDED, REASON_NO_TABLE, REASON_PAGE_NOT_ALLOCATED } from '../papr/reasons.js';
+import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
+import { kvmEntryIndex, kvmIobaCheck, tceHasPermission } from '../papr/rules.js';
+import { toBoundedNumber } from '../papr/u64.js';
+import type { TceTables } from '../shared-memory/tce-tables.js';
+import type { KvmAbilities } from './abilities.js';
+import { kvmTcePut, lockTable, punt, unlockTable } from './common.js';
+
+export function kvmStuffTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
+  // A disabled hcall never reaches the kernel handler (KVM_CAP_PPC_ENABLE_HCALL).
+  if (!t.inKernelMultiTce) return punt(f, REASON_HCALL_DISABLED);
+  const slot = t.findKernelTable(u32(f, F_LIOBN_HI), u32(f, F_LIOBN_LO));
+  if (slot < 0) return punt(f, REASON_NO_TABLE);
+  const iobaHi = u32(f, F_IOBA_HI);
+  const iobaLo = u32(f, F_IOBA_LO);
+  const npagesHi = u32(f, F_NPAGES_HI);
+  const npagesLo = u32(f, F_NPAGES_LO);
+  const shift = t.pageShift(slot);
+  const offset = t.offsetPages(slot);
+  const entries = t.entries(slot);
+  if (kvmIobaCheck(shift, offset, entries, t.rangeFirstPage, iobaHi, iobaLo, npagesHi, npagesLo) !== H_SUCCESS) return H_PARAMETER;
+  const index = kvmEntryIndex(shift, offset, iobaHi, iobaLo);
+  const npages = toBoundedNumber(npagesHi, npagesLo);
+  if (!lockTable(ab, t, slot)) return punt(f, REASON_LOCK_CONTENDED);
+  const ret = stuffLocked(ab, t, f, slot, index, npages, entries);
+  unlockTable(t, slot);
+  return ret;
+}
+
+function stuffLocked(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number, index: number, npages: number, entries: number): number {
+  const hi = u32(f, F_ARG_HI);
+  const lo = u32(f, F_ARG_LO);
+  const clearing = hi === 0 && lo === 0;
+  if (!ab.mayAllocate && !clearing && !t.pagesAllocated(slot, index, npages)) return punt(f, REASON_PAGE_NOT_ALLOCATED);
+  if (tceHasPermission(lo)) return H_PARAMETER;
+  // Entries past the window (first-page-only check) would be outside the table: not written.
+  const end = Math.min(index + npages, entries);
+  for (let i = index; i < end; i++) kvmTcePut(ab, t, slot, i, hi, lo);
+  return H_SUCCESS;
+}

@@ -1,0 +1,145 @@
+import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, F_OPCODE, F_OUT_HI, F_OUT_LO, F_REASON, F_RET, F_TIER, FRAME_WORDS, clearFrameOutputs } from '../papr/frame.js';
+import { H_TOO_HARD } from '../papr/return-codes.js';
+import { TIER_REALMODE, TIER_USERSPACE, TIER_VIRTMODE, type Mode } from '../papr/tiers.js';
+import { bigHi, bigLo, toBig } from '../papr/u64.js';
+import { realmodeHcall } from '../realmode/hcall.js';
+import { TceTables, allocateSharedMachine } from '../shared-memory/tce-tables.js';
+import { spaprTceHcalls, type HcallTable } from '../userspace/hcall-table.js';
+import { SpaprIommu } from '../userspace/spapr-iommu.js';
+import { virtmodeHcall } from '../virtmode/hcall.js';
+import type { MachineConfig } from './machine-config.js';
+
+/** Tiers each mode tries, in order. */
+export const MODE_TIERS: Readonly<Record<Mode, readonly number[]>> = {
+  realmode: [TIER_REALMODE, TIER_VIRTMODE, TIER_USERSPACE],
+  virtmode: [TIER_VIRTMODE, TIER_USERSPACE],
+  userspace: [TIER_USERSPACE],
+};
+
+/** One step of a call's path: a tier tried, what it answered, and why if it gave up. */
+export interface TierAttempt {
+  tier: number;
+  ret: number;
+  reason: number;
+}
+
+/** Sees every tier a call goes through; for logs and tests. Called outside any lock. */
+export type AttemptObserver = (f: Int32Array, attempt: number, tier: number, ret: number, reason: number) => void;
+
+export interface HcallArgs {
+  opcode: number;
+  liobn: bigint;
+  ioba: bigint;
+  /** tce (PUT), tce_value (STUFF) or tce_list (INDIRECT) */
+  arg?: bigint;
+  npages?: bigint;
+}
+
+export interface HcallResult {
+  ret: number;
+  /** H_GET_TCE's value (r4). */
+  tce: bigint;
+  answeredBy: number;
+  path: TierAttempt[];
+}
+
+/**
+ * One simulated machine in one mode: shared tables, the KVM tiers and the QEMU model, run
+ * synchronously on the calling thread. (The threaded pipeline puts the same handlers on vCPU
+ * threads and a worker pool.) In mode userspace no table is held by the kernel.
+ */
+export class Machine {
+  readonly tables: TceTables;
+  readonly qemu: SpaprIommu;
+  readonly hcalls: HcallTable;
+  readonly tiers: readonly number[];
+  private readonly frame = new Int32Array(new SharedArrayBuffer(FRAME_WORDS * 4));
+
+  constructor(readonly config: MachineConfig, readonly mode: Mode) {
+    const ramBytes = Number(config.ramBytes);
+    const needed = config.tables.reduce((n, tb) => n + tb.entries, 0);
+    const shared = allocateSharedMachine({
+      ramBytes,
+      hostPageShift: config.hostPageShift,
+      inKernelMultiTce: config.inKernelMultiTce,
+      rangeCheck: config.rangeCheck,
+      maxTables: Math.max(config.maxTables, config.tables.length),
+      arenaEntries: config.arenaEntries > 0 ? config.arenaEntries : needed + 2 ** 20,
+      spinBudget: config.spinBudget,
+    });
+    this.tables = new TceTables(shared);
+    for (const tb of config.tables) {
+      this.tables.create({
+        liobn: tb.liobn,
+        busOffset: tb.busOffset,
+        pageShift: tb.pageShift,
+        entries: tb.entries,
+        inKernel: mode !== 'userspace' && !tb.userspaceOnly,
+      });
+    }
+    this.qemu = new SpaprIommu(this.tables);
+    this.hcalls = spaprTceHcalls();
+    this.tiers = MODE_TIERS[mode];
+  }
+
+  /** Run one tier on a frame; outputs are reset first so every tier starts from the guest's arguments. */
+  runTier(tier: number, f: Int32Array): number {
+    clearFrameOutputs(f);
+    let ret: number;
+    if (tier === TIER_REALMODE) ret = realmodeHcall(this.tables, f);
+    else if (tier === TIER_VIRTMODE) ret = virtmodeHcall(this.tables, f);
+    else ret = this.hcalls.call(this.qemu, f);
+    f[F_RET] = ret;
+    f[F_TIER] = tier;
+    return ret;
+  }
+
+  /** Run a call through the mode's tiers until one answers; H_TOO_HARD never reaches the guest. */
+  dispatch(f: Int32Array, observe?: AttemptObserver): number {
+    const tiers = this.tiers;
+    for (let i = 0; i < tiers.length; i++) {
+      const ret = this.runTier(tiers[i] as number, f);
+      if (observe !== undefined) observe(f, i, tiers[i] as number, ret, f[F_REASON] as number);
+      if (ret !== H_TOO_HARD) return ret;
+    }
+    // Userspace never answers H_TOO_HARD, so this is unreachable; say so loudly if it happens.
+    throw new Error('no tier answered the hypercall');
+  }
+
+  /** Edge API: make one hypercall with BigInt arguments. */
+  call(args: HcallArgs): HcallResult {
+    const f = this.frame;
+    f.fill(0);
+    f[F_OPCODE] = args.opcode;
+    f[F_LIOBN_LO] = bigLo(args.liobn);
+    f[F_LIOBN_HI] = bigHi(args.liobn);
+    f[F_IOBA_LO] = bigLo(args.ioba);
+    f[F_IOBA_HI] = bigHi(args.ioba);
+    const arg = args.arg ?? 0n;
+    f[F_ARG_LO] = bigLo(arg);
+    f[F_ARG_HI] = bigHi(arg);
+    const npages = args.npages ?? 0n;
+    f[F_NPAGES_LO] = bigLo(npages);
+    f[F_NPAGES_HI] = bigHi(npages);
+    const path: TierAttempt[] = [];
+    const ret = this.dispatch(f, (_f, _i, tier, r, reason) => path.push({ tier, ret: r, reason }));
+    return { ret, tce: toBig(f[F_OUT_HI] as number, f[F_OUT_LO] as number), answeredBy: f[F_TIER] as number, path };
+  }
+
+  /** Every non-zero entry of a table, by bus address (ioba). */
+  nonZeroEntries(liobn: number): Map<bigint, bigint> {
+    const t = this.tables;
+    const slot = t.findTable(liobn);
+    if (slot < 0) throw new RangeError(`no table with liobn 0x${(liobn >>> 0).toString(16)}`);
+    const out = new Map<bigint, bigint>();
+    const bus = toBig(t.busOffsetHi(slot), t.busOffsetLo(slot));
+    const shift = BigInt(t.pageShift(slot));
+    const n = t.entries(slot);
+    for (let i = 0; i < n; i++) {
+      const lo = t.entryLo(slot, i);
+      const hi = t.entryHi(slot, i);
+      if (lo !== 0 || hi !== 0) out.set(bus + (BigInt(i) << shift), toBig(hi, lo));
+    }
+    return out;
+  }
+}

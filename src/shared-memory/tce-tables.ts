@@ -1,0 +1,271 @@
+import {
+  CONTROL_MAGIC, CONTROL_VERSION, FLAG_IN_KERNEL_MULTI_TCE, FLAG_RANGE_FIRST_PAGE,
+  H_ARENA_CAPACITY, H_ARENA_USED, H_FLAGS, H_HOST_PAGE_SHIFT, H_MAGIC, H_MAX_TABLES,
+  H_PAGES_CAPACITY, H_PAGES_USED, H_SPIN_BUDGET, H_VERSION, HF_RAM_BYTES, S_BUS_HI, S_BUS_LO,
+  S_DATA, S_ENTRIES, S_FLAGS, S_GEN, S_LIOBN, S_LOCK, S_NPAGES, S_OFFSET_PAGES_F64_WORD, S_PAGES,
+  S_PAGE_SHIFT, S_STATE, SLOT_IN_KERNEL, STATE_FREE, STATE_LIVE, controlWords, slotBase,
+} from './layout.js';
+import { GuestRam } from './guest-ram.js';
+import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
+
+/** The shared buffers of one simulated machine; post this object to a worker to share them. */
+export interface SharedMachine {
+  readonly control: SharedArrayBuffer;
+  /** TCE entries of every table, two Int32 words (lo, hi) per entry. */
+  readonly arena: SharedArrayBuffer;
+  /** One Int32 per kernel backing page: 1 when allocated. */
+  readonly pages: SharedArrayBuffer;
+  readonly ram: SharedArrayBuffer;
+  readonly ramPageFlags: SharedArrayBuffer;
+}
+
+export interface SharedMachineOptions {
+  ramBytes: number;
+  hostPageShift: number;
+  inKernelMultiTce: boolean;
+  rangeCheck: 'full' | 'firstPage';
+  maxTables: number;
+  /** TCE entries all tables together may hold (lazily committed memory). */
+  arenaEntries: number;
+  spinBudget: number;
+}
+
+export const MAX_RAM_BYTES = 2 ** 34;
+
+/** Main thread only: allocate a machine's shared buffers. */
+export function allocateSharedMachine(o: SharedMachineOptions): SharedMachine {
+  if (!Number.isInteger(o.ramBytes) || o.ramBytes < 2 ** o.hostPageShift || o.ramBytes > MAX_RAM_BYTES) {
+    throw new RangeError(`ramBytes 0x${o.ramBytes.toString(16)} must be at least one host page and at most 16 GiB`);
+  }
+  if (!Number.isInteger(o.hostPageShift) || o.hostPageShift < 12 || o.hostPageShift > 24) {
+    throw new RangeError(`hostPageShift ${o.hostPageShift} must be an integer from 12 to 24`);
+  }
+  const pagesCapacity = Math.ceil(o.arenaEntries / 2 ** (o.hostPageShift - 3)) + o.maxTables;
+  const control = new SharedArrayBuffer(controlWords(o.maxTables) * 4);
+  const c = new Int32Array(control);
+  c[H_MAGIC] = CONTROL_MAGIC;
+  c[H_VERSION] = CONTROL_VERSION;
+  c[H_MAX_TABLES] = o.maxTables;
+  c[H_HOST_PAGE_SHIFT] = o.hostPageShift;
+  c[H_FLAGS] = (o.inKernelMultiTce ? FLAG_IN_KERNEL_MULTI_TCE : 0) | (o.rangeCheck === 'firstPage' ? FLAG_RANGE_FIRST_PAGE : 0);
+  c[H_ARENA_CAPACITY] = o.arenaEntries;
+  c[H_PAGES_CAPACITY] = pagesCapacity;
+  c[H_SPIN_BUDGET] = o.spinBudget;
+  new Float64Array(control)[HF_RAM_BYTES] = o.ramBytes;
+  return {
+    control,
+    arena: new SharedArrayBuffer(o.arenaEntries * 8),
+    pages: new SharedArrayBuffer(pagesCapacity * 4),
+    ram: new SharedArrayBuffer(o.ramBytes),
+    ramPageFlags: new SharedArrayBuffer(Math.ceil(o.ramBytes / 2 ** o.hostPageShift)),
+  };
+}
+
+export interface TableGeometry {
+  liobn: number;
+  busOffset: bigint;
+  pageShift: number;
+  entries: number;
+  /** Held by KVM (and shared with the QEMU model), or in the QEMU model only. */
+  inKernel: boolean;
+}
+
+/**
+ * One thread's view of the machine's TCE tables: the LIOBN registry, the entries, the lazily
+ * allocated backing pages and each table's lock word. Built once per thread; every method used
+ * by the tiers is allocation-free. A table is named by its registry slot.
+ */
+export class TceTables {
+  readonly control: Int32Array;
+  readonly controlF64: Float64Array;
+  readonly data: Int32Array;
+  readonly pages: Int32Array;
+  readonly ram: GuestRam;
+  readonly maxTables: number;
+  readonly hostPageShift: number;
+  /** log2 of TCEs per kernel backing page: a host page of u64s. */
+  readonly entriesPerPageShift: number;
+  readonly inKernelMultiTce: boolean;
+  readonly rangeFirstPage: boolean;
+  readonly spinBudget: number;
+
+  constructor(readonly shared: SharedMachine) {
+    this.control = new Int32Array(shared.control);
+    this.controlF64 = new Float64Array(shared.control);
+    if (this.control[H_MAGIC] !== CONTROL_MAGIC || this.control[H_VERSION] !== CONTROL_VERSION) {
+      throw new TypeError('not a tcesim machine control buffer (bad magic or version)');
+    }
+    this.data = new Int32Array(shared.arena);
+    this.pages = new Int32Array(shared.pages);
+    this.maxTables = this.control[H_MAX_TABLES] as number;
+    this.hostPageShift = this.control[H_HOST_PAGE_SHIFT] as number;
+    this.entriesPerPageShift = this.hostPageShift - 3;
+    const flags = this.control[H_FLAGS] as number;
+    this.inKernelMultiTce = (flags & FLAG_IN_KERNEL_MULTI_TCE) !== 0;
+    this.rangeFirstPage = (flags & FLAG_RANGE_FIRST_PAGE) !== 0;
+    this.spinBudget = this.control[H_SPIN_BUDGET] as number;
+    this.ram = new GuestRam(shared.ram, shared.ramPageFlags, this.hostPageShift);
+  }
+
+  // --- registry lookups (any thread, allocation-free) ---
+
+  /** kvmppc_find_table: a live kernel table whose 64-bit LIOBN matches, or -1. */
+  findKernelTable(liobnHi: number, liobnLo: number): number {
+    if (liobnHi !== 0) return -1;
+    const c = this.control;
+    for (let slot = 0; slot < this.maxTables; slot++) {
+      const b = slotBase(slot);
+      if (c[b + S_STATE] === STATE_LIVE && (c[b + S_FLAGS]! & SLOT_IN_KERNEL) !== 0 && c[b + S_LIOBN] === (liobnLo | 0)) return slot;
+    }
+    return -1;
+  }
+
+  /** Any live table with this 32-bit LIOBN, kernel-held or userspace-only, or -1. */
+  findTable(liobn: number): number {
+    const c = this.control;
+    for (let slot = 0; slot < this.maxTables; slot++) {
+      const b = slotBase(slot);
+      if (c[b + S_STATE] === STATE_LIVE && c[b + S_LIOBN] === (liobn | 0)) return slot;
+    }
+    return -1;
+  }
+
+  isInKernel(slot: number): boolean {
+    return (this.control[slotBase(slot) + S_FLAGS]! & SLOT_IN_KERNEL) !== 0;
+  }
+  liobn(slot: number): number {
+    return this.control[slotBase(slot) + S_LIOBN]! >>> 0;
+  }
+  pageShift(slot: number): number {
+    return this.control[slotBase(slot) + S_PAGE_SHIFT]!;
+  }
+  entries(slot: number): number {
+    return this.control[slotBase(slot) + S_ENTRIES]! >>> 0;
+  }
+  /** Window start in IOMMU pages (busOffset >> pageShift). */
+  offsetPages(slot: number): number {
+    return this.controlF64[(slotBase(slot) + S_OFFSET_PAGES_F64_WORD) >> 1]!;
+  }
+  busOffsetLo(slot: number): number {
+    return this.control[slotBase(slot) + S_BUS_LO]! >>> 0;
+  }
+  busOffsetHi(slot: number): number {
+    return this.control[slotBase(slot) + S_BUS_HI]! >>> 0;
+  }
+  lockIndex(slot: number): number {
+    return slotBase(slot) + S_LOCK;
+  }
+
+  // --- entries and backing pages (caller holds the table lock) ---
+
+  entryLo(slot: number, index: number): number {
+    return this.data[(this.control[slotBase(slot) + S_DATA]! + index) * 2]! >>> 0;
+  }
+  entryHi(slot: number, index: number): number {
+    return this.data[(this.control[slotBase(slot) + S_DATA]! + index) * 2 + 1]! >>> 0;
+  }
+  /** The single place a TCE entry is written. */
+  writeEntry(slot: number, index: number, hi: number, lo: number): void {
+    const w = (this.control[slotBase(slot) + S_DATA]! + index) * 2;
+    this.data[w] = lo;
+    this.data[w + 1] = hi;
+  }
+  pageAllocated(slot: number, page: number): boolean {
+    return this.pages[this.control[slotBase(slot) + S_PAGES]! + page] !== 0;
+  }
+  /** Whether every backing page under entries [index, index + count) is allocated. */
+  pagesAllocated(slot: number, index: number, count: number): boolean {
+    if (count <= 0) return true;
+    const first = Math.floor(index / 2 ** this.entriesPerPageShift);
+    const last = Math.floor((index + count - 1) / 2 ** this.entriesPerPageShift);
+    const base = this.control[slotBase(slot) + S_PAGES]!;
+    const npages = this.control[slotBase(slot) + S_NPAGES]!;
+    for (let p = first; p <= last; p++) {
+      // A page past the table's end does not exist: it is never allocated.
+      if (p >= npages || this.pages[base + p] === 0) return false;
+    }
+    return true;
+  }
+  allocatePage(slot: number, page: number): void {
+    this.pages[this.control[slotBase(slot) + S_PAGES]! + page] = 1;
+  }
+  pageOf(index: number): number {
+    return Math.floor(index / 2 ** this.entriesPerPageShift);
+  }
+
+  // --- table life cycle (main thread only: KVM_CREATE_SPAPR_TCE_64 and QEMU) ---
+
+  /** Create a table and return its slot; throws a RangeError naming the bad value. */
+  create(g: TableGeometry): number {
+    const liobn = g.liobn >>> 0;
+    if (!Number.isInteger(g.liobn) || g.liobn < 0 || g.liobn > 0xffffffff) throw new RangeError(`liobn ${g.liobn} must be a 32-bit unsigned integer`);
+    if (!Number.isInteger(g.pageShift) || g.pageShift < MIN_PAGE_SHIFT || g.pageShift > MAX_PAGE_SHIFT) {
+      throw new RangeError(`table 0x${liobn.toString(16)}: pageShift ${g.pageShift} must be from ${MIN_PAGE_SHIFT} to ${MAX_PAGE_SHIFT}`);
+    }
+    if (!Number.isInteger(g.entries) || g.entries < 1) throw new RangeError(`table 0x${liobn.toString(16)}: entries ${g.entries} must be a positive integer`);
+    if (g.busOffset < 0n || g.busOffset >= 2n ** 64n) throw new RangeError(`table 0x${liobn.toString(16)}: busOffset must be a 64-bit unsigned value`);
+    if (g.busOffset & ((1n << BigInt(g.pageShift)) - 1n)) {
+      throw new RangeError(`table 0x${liobn.toString(16)}: busOffset 0x${g.busOffset.toString(16)} is not aligned to its ${2 ** g.pageShift}-byte pages`);
+    }
+    const offsetPages = g.busOffset >> BigInt(g.pageShift);
+    if (offsetPages + BigInt(g.entries) > (2n ** 64n - 1n) >> BigInt(g.pageShift)) {
+      throw new RangeError(`table 0x${liobn.toString(16)}: window of ${g.entries} pages at 0x${g.busOffset.toString(16)} runs past the 64-bit bus space`);
+    }
+    if (this.findTable(liobn) >= 0) throw new RangeError(`liobn 0x${liobn.toString(16)} already has a table`);
+    const c = this.control;
+    let slot = -1;
+    for (let s = 0; s < this.maxTables; s++) if (c[slotBase(s) + S_STATE] === STATE_FREE) { slot = s; break; }
+    if (slot < 0) throw new RangeError(`no free table slot for liobn 0x${liobn.toString(16)} (maxTables ${this.maxTables})`);
+    const used = c[H_ARENA_USED]!;
+    if (used + g.entries > c[H_ARENA_CAPACITY]!) {
+      throw new RangeError(`table 0x${liobn.toString(16)} of ${g.entries} entries does not fit: ${c[H_ARENA_CAPACITY]! - used} arena entries left (raise arenaEntries)`);
+    }
+    const npages = Math.ceil(g.entries / 2 ** this.entriesPerPageShift);
+    const pagesUsed = c[H_PAGES_USED]!;
+    if (pagesUsed + npages > c[H_PAGES_CAPACITY]!) throw new RangeError(`table 0x${liobn.toString(16)}: no backing-page flags left (raise arenaEntries)`);
+    const b = slotBase(slot);
+    c[b + S_FLAGS] = g.inKernel ? SLOT_IN_KERNEL : 0;
+    c[b + S_LIOBN] = liobn | 0;
+    c[b + S_PAGE_SHIFT] = g.pageShift;
+    c[b + S_ENTRIES] = g.entries | 0;
+    c[b + S_BUS_LO] = Number(g.busOffset & 0xffffffffn) | 0;
+    c[b + S_BUS_HI] = Number(g.busOffset >> 32n) | 0;
+    c[b + S_DATA] = used;
+    c[b + S_PAGES] = pagesUsed;
+    c[b + S_NPAGES] = npages;
+    c[b + S_LOCK] = 0;
+    this.controlF64[(b + S_OFFSET_PAGES_F64_WORD) >> 1] = Number(offsetPages);
+    c[H_ARENA_USED] = used + g.entries;
+    c[H_PAGES_USED] = pagesUsed + npages;
+    // A userspace-only table is plain QEMU memory: no lazily allocated kernel pages.
+    if (!g.inKernel) this.pages.fill(1, pagesUsed, pagesUsed + npages);
+    Atomics.add(c, b + S_GEN, 1);
+    // Publish last: a thread that sees STATE_LIVE sees the whole slot.
+    Atomics.store(c, b + S_STATE, STATE_LIVE);
+    return slot;
+  }
+
+  /** Remove a table (window removal, fd close). Its arena space is not reused. */
+  remove(slot: number): void {
+    const b = slotBase(slot);
+    Atomics.store(this.control, b + S_STATE, STATE_FREE);
+    Atomics.add(this.control, b + S_GEN, 1);
+  }
+
+  /** Slots of all live tables, in slot order. */
+  liveSlots(): number[] {
+    const out: number[] = [];
+    for (let s = 0; s < this.maxTables; s++) if (this.control[slotBase(s) + S_STATE] === STATE_LIVE) out.push(s);
+    return out;
+  }
+
+  geometry(slot: number): TableGeometry {
+    return {
+      liobn: this.liobn(slot),
+      busOffset: (BigInt(this.busOffsetHi(slot)) << 32n) | BigInt(this.busOffsetLo(slot)),
+      pageShift: this.pageShift(slot),
+      entries: this.entries(slot),
+      inKernel: this.isInKernel(slot),
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_NPAGES_HI, F_NPAGES_LO, u32 } from '../papr/frame.js';
+import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
+import { indirectListCheck, qemuEntryIndex } from '../papr/rules.js';
+import type { SpaprIommu } from './spapr-iommu.js';
+
+/**
+ * Userspace H_PUT_TCE_INDIRECT (QEMU h_put_tce_indirect): list limits as in the kernel, then
+ * entry by entry: read the big-endian TCE from guest memory (0 outside RAM), store it verbatim,
+ * stop at the first entry past the window with the earlier ones kept. npages == 0 is
+ * H_PARAMETER.
+ */
+export function userspaceHPutTceIndirect(q: SpaprIommu, f: Int32Array): number {
+  const slot = q.findTable(f);
+  if (slot < 0) return H_PARAMETER;
+  const npages = u32(f, F_NPAGES_LO);
+  const listHi = u32(f, F_ARG_HI);
+  const listLo = u32(f, F_ARG_LO);
+  if (indirectListCheck(u32(f, F_NPAGES_HI), npages, listLo) !== H_SUCCESS) return H_PARAMETER;
+  const t = q.tables;
+  const entries = t.entries(slot);
+  const first = qemuEntryIndex(t.pageShift(slot), t.busOffsetHi(slot), t.busOffsetLo(slot), entries, u32(f, F_IOBA_HI), u32(f, F_IOBA_LO));
+  const list = listHi * 4294967296 + listLo;
+  let ret = H_PARAMETER;
+  q.lock(slot);
+  for (let i = 0; i < npages; i++) {
+    const at = list + i * 8;
+    const inRam = t.ram.containsRange(at, 8);
+    const hi = inRam ? t.ram.readBeHi(at) : 0;
+    const lo = inRam ? t.ram.readBeLo(at) : 0;
+    if (first < 0 || first + i >= entries) { ret = H_PARAMETER; break; }
+    q.store(slot, first + i, hi, lo);
+    ret = H_SUCCESS;
+  }
+  q.unlock(slot);
+  return ret;
+}

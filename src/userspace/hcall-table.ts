@@ -1,0 +1,38 @@
+import { F_OPCODE } from '../papr/frame.js';
+import { H_GET_TCE, H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE, hcallName } from '../papr/hcalls.js';
+import { H_FUNCTION } from '../papr/return-codes.js';
+import { userspaceHGetTce } from './h-get-tce.js';
+import { userspaceHPutTce } from './h-put-tce.js';
+import { userspaceHPutTceIndirect } from './h-put-tce-indirect.js';
+import { userspaceHStuffTce } from './h-stuff-tce.js';
+import type { SpaprIommu } from './spapr-iommu.js';
+
+export type UserspaceHandler = (q: SpaprIommu, f: Int32Array) => number;
+
+/**
+ * QEMU's hypercall registration (spapr_register_hypercall / spapr_hypercall): one handler per
+ * opcode, registering twice is a bug, and anything unregistered answers H_FUNCTION.
+ */
+export class HcallTable {
+  private readonly handlers = new Map<number, UserspaceHandler>();
+
+  register(opcode: number, handler: UserspaceHandler): void {
+    if (this.handlers.has(opcode)) throw new Error(`hcall ${hcallName(opcode)} is already registered`);
+    this.handlers.set(opcode, handler);
+  }
+
+  call(q: SpaprIommu, f: Int32Array): number {
+    const handler = this.handlers.get(f[F_OPCODE] as number);
+    return handler === undefined ? H_FUNCTION : handler(q, f);
+  }
+}
+
+/** The TCE hypercalls QEMU's sPAPR IOMMU registers (spapr_tce_table_class_init). */
+export function spaprTceHcalls(): HcallTable {
+  const table = new HcallTable();
+  table.register(H_PUT_TCE, userspaceHPutTce);
+  table.register(H_GET_TCE, userspaceHGetTce);
+  table.register(H_STUFF_TCE, userspaceHStuffTce);
+  table.register(H_PUT_TCE_INDIRECT, userspaceHPutTceIndirect);
+  return table;
+}

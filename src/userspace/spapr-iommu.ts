@@ -1,0 +1,84 @@
+import { F_LIOBN_HI, F_LIOBN_LO, u32 } from '../papr/frame.js';
+import { qemuLiobnValid } from '../papr/rules.js';
+import { TCE_PERM_MASK } from '../papr/tce.js';
+import { toBig } from '../papr/u64.js';
+import { sleepLock, unlock } from '../shared-memory/lock.js';
+import type { TceTables } from '../shared-memory/tce-tables.js';
+
+/** QEMU's access flags for a TCE (spapr_tce_iommu_access_flags): none, RO, WO, RW. */
+export type IommuPerm = 0 | 1 | 2 | 3;
+
+/** What the guest-view table tells its IOMMU listeners (VFIO) after every store. */
+export interface IommuNotification {
+  readonly liobn: number;
+  /** Window-relative bus address of the page. */
+  readonly iova: bigint;
+  readonly translatedAddr: bigint;
+  readonly addrMask: bigint;
+  readonly perm: IommuPerm;
+  readonly type: 'MAP' | 'UNMAP';
+}
+
+export type IommuListener = (n: IommuNotification) => void;
+
+/**
+ * The QEMU model's guest-view TCE tables (hw/ppc/spapr_iommu.c). A table is either held by KVM
+ * and mapped into QEMU (the same shared memory; touching it allocates the kernel backing page
+ * it lands on) or QEMU's own. Runs in: userspace (the main thread).
+ */
+export class SpaprIommu {
+  private readonly listeners: IommuListener[] = [];
+
+  constructor(readonly tables: TceTables) {}
+
+  /** spapr_tce_find_by_liobn: -1 for an unknown LIOBN or one with upper bits set. */
+  findTable(f: Int32Array): number {
+    if (!qemuLiobnValid(u32(f, F_LIOBN_HI))) return -1;
+    return this.tables.findTable(u32(f, F_LIOBN_LO));
+  }
+
+  addListener(listener: IommuListener): void {
+    this.listeners.push(listener);
+  }
+
+  lock(slot: number): void {
+    sleepLock(this.tables.control, this.tables.lockIndex(slot));
+  }
+
+  unlock(slot: number): void {
+    unlock(this.tables.control, this.tables.lockIndex(slot));
+  }
+
+  /** A userspace access to a kernel-held table faults its backing page in. */
+  touch(slot: number, index: number): void {
+    const page = this.tables.pageOf(index);
+    if (!this.tables.pageAllocated(slot, page)) this.tables.allocatePage(slot, page);
+  }
+
+  readEntry(slot: number, index: number): bigint {
+    this.touch(slot, index);
+    return toBig(this.tables.entryHi(slot, index), this.tables.entryLo(slot, index));
+  }
+
+  /**
+   * put_tce_emu's store and notification: the TCE is stored verbatim, then listeners hear MAP
+   * when it carries a permission bit, UNMAP otherwise. Caller holds the table lock.
+   */
+  store(slot: number, index: number, hi: number, lo: number): void {
+    this.touch(slot, index);
+    this.tables.writeEntry(slot, index, hi, lo);
+    if (this.listeners.length === 0) return;
+    const shift = BigInt(this.tables.pageShift(slot));
+    const pageMask = ~((1n << shift) - 1n);
+    const perm = (lo & TCE_PERM_MASK) as IommuPerm;
+    const n: IommuNotification = {
+      liobn: this.tables.liobn(slot),
+      iova: BigInt(index) << shift,
+      translatedAddr: toBig(hi, lo) & pageMask & 0xffffffffffffffffn,
+      addrMask: (1n << shift) - 1n,
+      perm,
+      type: perm === 0 ? 'UNMAP' : 'MAP',
+    };
+    for (const l of this.listeners) l(n);
+  }
+}
