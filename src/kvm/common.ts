@@ -1,19 +1,15 @@
 /**
  * Pieces every KVM hcall flow shares. Runs in: real mode and virtual mode; allocation-free.
  */
-import { F_REASON } from '../papr/frame.js';
 import { REASON_MISALIGNED_TCE, REASON_OUTSIDE_RAM } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS, H_TOO_HARD } from '../papr/return-codes.js';
 import { tceAddressAligned, tceGpaLo, tceHasPermission } from '../papr/rules.js';
 import { sleepLock, spinTryLock, unlock } from '../shared-memory/lock.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
+import { kvmHwValidate } from './hardware.js';
+import { punt } from './punt.js';
 
-/** H_TOO_HARD with its reason recorded in the frame. */
-export function punt(f: Int32Array, reason: number): number {
-  f[F_REASON] = reason;
-  return H_TOO_HARD;
-}
 
 /** Take a table's lock the way the tier may: sleeping, or a bounded spin that can fail. */
 export function lockTable(ab: KvmAbilities, t: TceTables, slot: number): boolean {
@@ -37,8 +33,9 @@ export function kvmTceValidate(ab: KvmAbilities, t: TceTables, slot: number, f: 
   if (!tceAddressAligned(hi, lo, t.pageShift(slot))) {
     return ab.misalignedTceAnswer === H_TOO_HARD ? punt(f, REASON_MISALIGNED_TCE) : H_PARAMETER;
   }
-  if (!t.ram.contains(hi, tceGpaLo(lo))) return punt(f, REASON_OUTSIDE_RAM);
-  return H_SUCCESS;
+  const gpaLo = tceGpaLo(lo);
+  if (!t.ram.contains(hi, gpaLo)) return punt(f, REASON_OUTSIDE_RAM);
+  return kvmHwValidate(t, slot, f, hi * 4294967296 + gpaLo);
 }
 
 /**

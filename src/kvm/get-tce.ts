@@ -9,7 +9,8 @@ import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { kvmEntryIndex, kvmIobaCheck } from '../papr/rules.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
-import { lockTable, punt, unlockTable } from './common.js';
+import { lockTable, unlockTable } from './common.js';
+import { punt } from './punt.js';
 
 export function kvmGetTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
   const slot = t.findKernelTable(u32(f, F_LIOBN_HI), u32(f, F_LIOBN_LO));

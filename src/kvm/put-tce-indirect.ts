@@ -14,7 +14,10 @@ import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { indirectListCheck, kvmEntryIndex, kvmIobaCheck, tceGpaLo } from '../papr/rules.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
-import { kvmTcePut, kvmTceValidate, lockTable, punt, unlockTable } from './common.js';
+import { UA_BASE } from '../shared-memory/hw-tables.js';
+import { kvmHwUpdate } from './hardware.js';
+import { kvmTcePut, kvmTceValidate, lockTable, unlockTable } from './common.js';
+import { punt } from './punt.js';
 
 export function kvmPutTceIndirect(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
   // A disabled hcall never reaches the kernel handler (KVM_CAP_PPC_ENABLE_HCALL).
@@ -45,7 +48,10 @@ function indirectLocked(
   const ram = t.ram;
   if (!ram.contains(listHi, listLo)) return punt(f, REASON_LIST_OUTSIDE_RAM);
   const list = listHi * 4294967296 + listLo;
-  if (ab.needsListReachable && !ram.reachableInRealMode(list)) return punt(f, REASON_LIST_UNREACHABLE);
+  // A list in preregistered memory has its host address at hand; otherwise real mode walks the
+  // host page table and must find a present, base-size, recently accessed page.
+  const preregistered = t.hw.anyRegion() && t.hw.regionFor(UA_BASE + list, 4096) >= 0;
+  if (ab.needsListReachable && !preregistered && !ram.reachableInRealMode(list)) return punt(f, REASON_LIST_UNREACHABLE);
   if (!ram.containsRange(list, npages * 8)) return punt(f, REASON_LIST_FAULT);
   // Pass 1: validate every entry before writing any.
   for (let i = 0; i < npages; i++) {
@@ -57,6 +63,10 @@ function indirectLocked(
     const hi = ram.readBeHi(list + i * 8);
     const lo = ram.readBeLo(list + i * 8);
     if (!ram.contains(hi, tceGpaLo(lo))) return H_PARAMETER;
+    if (index + i < t.entries(slot)) {
+      const hw = kvmHwUpdate(ab, t, f, slot, index + i, hi, lo);
+      if (hw !== H_SUCCESS) return hw;
+    }
     kvmTcePut(ab, t, slot, index + i, hi, lo);
   }
   return H_SUCCESS;

@@ -1,6 +1,7 @@
 /**
  * H_PUT_TCE in KVM (kvmppc_h_put_tce, kvmppc_rm_h_put_tce), in the kernel's order:
- * table lookup, ioba, backing page (unless a clear), TCE content, write.
+ * table lookup, ioba, backing page (unless a clear), TCE content, the attached hardware
+ * tables, then the guest view.
  * Runs in: real mode and virtual mode; allocation-free.
  */
 import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, u32 } from '../papr/frame.js';
@@ -9,7 +10,9 @@ import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { kvmEntryIndex, kvmIobaCheck } from '../papr/rules.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
-import { kvmTcePut, kvmTceValidate, lockTable, punt, unlockTable } from './common.js';
+import { kvmHwUpdate } from './hardware.js';
+import { kvmTcePut, kvmTceValidate, lockTable, unlockTable } from './common.js';
+import { punt } from './punt.js';
 
 export function kvmPutTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
   const slot = t.findKernelTable(u32(f, F_LIOBN_HI), u32(f, F_LIOBN_LO));
@@ -31,6 +34,8 @@ function putLocked(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number, 
   if (!ab.mayAllocate && !clearing && !t.pagesAllocated(slot, index, 1)) return punt(f, REASON_PAGE_NOT_ALLOCATED);
   const valid = kvmTceValidate(ab, t, slot, f, hi, lo);
   if (valid !== H_SUCCESS) return valid;
+  const hw = kvmHwUpdate(ab, t, f, slot, index, hi, lo);
+  if (hw !== H_SUCCESS) return hw;
   kvmTcePut(ab, t, slot, index, hi, lo);
   return H_SUCCESS;
 }

@@ -1,7 +1,8 @@
 /**
  * H_STUFF_TCE in KVM (kvmppc_h_stuff_tce, kvmppc_rm_h_stuff_tce): table lookup, ioba and
  * range, backing pages (unless clearing), then the value may carry no permission bit (the
- * kernel only clears or poisons), then every entry is written.
+ * kernel only clears or poisons), then the attached hardware tables are cleared and every
+ * guest-view entry is written.
  * Runs in: real mode and virtual mode; allocation-free.
  */
 import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, u32 } from '../papr/frame.js';
@@ -11,7 +12,9 @@ import { kvmEntryIndex, kvmIobaCheck, tceHasPermission } from '../papr/rules.js'
 import { toBoundedNumber } from '../papr/u64.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
-import { kvmTcePut, lockTable, punt, unlockTable } from './common.js';
+import { kvmHwUnmapRange } from './hardware.js';
+import { kvmTcePut, lockTable, unlockTable } from './common.js';
+import { punt } from './punt.js';
 
 export function kvmStuffTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
   // A disabled hcall never reaches the kernel handler (KVM_CAP_PPC_ENABLE_HCALL).
@@ -42,6 +45,7 @@ function stuffLocked(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number
   if (tceHasPermission(lo)) return H_PARAMETER;
   // Entries past the window (first-page-only check) would be outside the table: not written.
   const end = Math.min(index + npages, entries);
+  kvmHwUnmapRange(t, slot, index, end);
   for (let i = index; i < end; i++) kvmTcePut(ab, t, slot, i, hi, lo);
   return H_SUCCESS;
 }

@@ -43,6 +43,10 @@ export const S_NPAGES = 9;
 export const S_LOCK = 10;
 /** Bumped whenever the slot is (re)created or removed. */
 export const S_GEN = 11;
+/** Attached hardware tables (KVM-VFIO links): hardware slot + 1, 0 for none. */
+export const S_HW0 = 12;
+export const S_HW1 = 13;
+export const MAX_HW_PER_TABLE = 2;
 /** Float64 word pair: window start in IOMMU pages (busOffset >> pageShift, < 2^53). */
 export const S_OFFSET_PAGES_F64_WORD = 16;
 

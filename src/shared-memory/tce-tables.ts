@@ -3,8 +3,12 @@ import {
   H_ARENA_CAPACITY, H_ARENA_USED, H_FLAGS, H_HOST_PAGE_SHIFT, H_MAGIC, H_MAX_TABLES,
   H_PAGES_CAPACITY, H_PAGES_USED, H_SPIN_BUDGET, H_VERSION, HF_RAM_BYTES, S_BUS_HI, S_BUS_LO,
   S_DATA, S_ENTRIES, S_FLAGS, S_GEN, S_LIOBN, S_LOCK, S_NPAGES, S_OFFSET_PAGES_F64_WORD, S_PAGES,
-  S_PAGE_SHIFT, S_STATE, SLOT_IN_KERNEL, STATE_FREE, STATE_LIVE, controlWords, slotBase,
+  S_PAGE_SHIFT, S_STATE, S_HW0, MAX_HW_PER_TABLE, SLOT_IN_KERNEL, STATE_FREE, STATE_LIVE, controlWords, slotBase,
 } from './layout.js';
+import {
+  HW_BUS_HI, HW_BUS_LO, HW_DATA, HW_ENTRIES, HW_LEVEL_BASE, HW_LEVEL_SHIFT, HW_PAGE_SHIFT, HW_STATE, HW_UA_CACHE,
+  HostIommu, hostWords, initHostBuffer,
+} from './hw-tables.js';
 import { GuestRam } from './guest-ram.js';
 import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
 
@@ -17,6 +21,8 @@ export interface SharedMachine {
   readonly pages: SharedArrayBuffer;
   readonly ram: SharedArrayBuffer;
   readonly ramPageFlags: SharedArrayBuffer;
+  /** Hardware IOMMU tables and preregistered regions (src/shared-memory/hw-tables.ts). */
+  readonly host: SharedArrayBuffer;
 }
 
 export interface SharedMachineOptions {
@@ -28,6 +34,10 @@ export interface SharedMachineOptions {
   /** TCE entries all tables together may hold (lazily committed memory). */
   arenaEntries: number;
   spinBudget: number;
+  /** Hardware IOMMU tables that may exist at once. */
+  maxHwTables?: number;
+  /** Preregistered memory regions that may exist at once. */
+  maxRegions?: number;
 }
 
 export const MAX_RAM_BYTES = 2 ** 34;
@@ -52,7 +62,12 @@ export function allocateSharedMachine(o: SharedMachineOptions): SharedMachine {
   c[H_PAGES_CAPACITY] = pagesCapacity;
   c[H_SPIN_BUDGET] = o.spinBudget;
   new Float64Array(control)[HF_RAM_BYTES] = o.ramBytes;
+  const maxHw = o.maxHwTables ?? 8;
+  const maxRegions = o.maxRegions ?? 16;
+  const host = new SharedArrayBuffer(hostWords(maxHw, maxRegions) * 4);
+  initHostBuffer(host, maxHw, maxRegions);
   return {
+    host,
     control,
     arena: new SharedArrayBuffer(o.arenaEntries * 8),
     pages: new SharedArrayBuffer(pagesCapacity * 4),
@@ -88,6 +103,7 @@ export class TceTables {
   readonly inKernelMultiTce: boolean;
   readonly rangeFirstPage: boolean;
   readonly spinBudget: number;
+  readonly hw: HostIommu;
 
   constructor(readonly shared: SharedMachine) {
     this.control = new Int32Array(shared.control);
@@ -105,6 +121,7 @@ export class TceTables {
     this.rangeFirstPage = (flags & FLAG_RANGE_FIRST_PAGE) !== 0;
     this.spinBudget = this.control[H_SPIN_BUDGET] as number;
     this.ram = new GuestRam(shared.ram, shared.ramPageFlags, this.hostPageShift);
+    this.hw = new HostIommu(shared.host);
   }
 
   // --- registry lookups (any thread, allocation-free) ---
@@ -193,6 +210,42 @@ export class TceTables {
     return Math.floor(index / 2 ** this.entriesPerPageShift);
   }
 
+  // --- attached hardware tables (caller holds the guest table's lock) ---
+
+  /** The k-th hardware table attached to a guest table, or -1. */
+  attachedHw(slot: number, k: number): number {
+    return this.control[slotBase(slot) + S_HW0 + k]! - 1;
+  }
+  hwPageShift(hw: number): number {
+    return this.hw.hwWord(hw, HW_PAGE_SHIFT);
+  }
+  hwUaCache(hw: number): boolean {
+    return this.hw.hwWord(hw, HW_UA_CACHE) !== 0;
+  }
+  hwAllocateUaCache(hw: number): void {
+    this.hw.setHwWord(hw, HW_UA_CACHE, 1);
+  }
+  /** Whether the indirect level page holding hardware entry e exists. */
+  hwLevelPresent(hw: number, e: number): boolean {
+    const shift = this.hw.hwWord(hw, HW_LEVEL_SHIFT);
+    return shift === 0 || this.pages[this.hw.hwWord(hw, HW_LEVEL_BASE) + Math.floor(e / 2 ** shift)] !== 0;
+  }
+  hwAllocateLevel(hw: number, e: number): void {
+    const shift = this.hw.hwWord(hw, HW_LEVEL_SHIFT);
+    if (shift !== 0) this.pages[this.hw.hwWord(hw, HW_LEVEL_BASE) + Math.floor(e / 2 ** shift)] = 1;
+  }
+  hwEntryLo(hw: number, e: number): number {
+    return this.data[(this.hw.hwWord(hw, HW_DATA) + e) * 2]! >>> 0;
+  }
+  hwEntryHi(hw: number, e: number): number {
+    return this.data[(this.hw.hwWord(hw, HW_DATA) + e) * 2 + 1]! >>> 0;
+  }
+  hwWriteEntry(hw: number, e: number, hi: number, lo: number): void {
+    const w = (this.hw.hwWord(hw, HW_DATA) + e) * 2;
+    this.data[w] = lo;
+    this.data[w + 1] = hi;
+  }
+
   // --- table life cycle (main thread only: KVM_CREATE_SPAPR_TCE_64 and QEMU) ---
 
   /** Create a table and return its slot; throws a RangeError naming the bad value. */
@@ -216,13 +269,9 @@ export class TceTables {
     let slot = -1;
     for (let s = 0; s < this.maxTables; s++) if (c[slotBase(s) + S_STATE] === STATE_FREE) { slot = s; break; }
     if (slot < 0) throw new RangeError(`no free table slot for liobn 0x${liobn.toString(16)} (maxTables ${this.maxTables})`);
-    const used = c[H_ARENA_USED]!;
-    if (used + g.entries > c[H_ARENA_CAPACITY]!) {
-      throw new RangeError(`table 0x${liobn.toString(16)} of ${g.entries} entries does not fit: ${c[H_ARENA_CAPACITY]! - used} arena entries left (raise arenaEntries)`);
-    }
     const npages = Math.ceil(g.entries / 2 ** this.entriesPerPageShift);
-    const pagesUsed = c[H_PAGES_USED]!;
-    if (pagesUsed + npages > c[H_PAGES_CAPACITY]!) throw new RangeError(`table 0x${liobn.toString(16)}: no backing-page flags left (raise arenaEntries)`);
+    const used = this.allocateEntries(g.entries, `table 0x${liobn.toString(16)}`);
+    const pagesUsed = this.allocatePageFlags(npages, `table 0x${liobn.toString(16)}`);
     const b = slotBase(slot);
     c[b + S_FLAGS] = g.inKernel ? SLOT_IN_KERNEL : 0;
     c[b + S_LIOBN] = liobn | 0;
@@ -234,15 +283,81 @@ export class TceTables {
     c[b + S_PAGES] = pagesUsed;
     c[b + S_NPAGES] = npages;
     c[b + S_LOCK] = 0;
+    for (let k = 0; k < MAX_HW_PER_TABLE; k++) c[b + S_HW0 + k] = 0;
     this.controlF64[(b + S_OFFSET_PAGES_F64_WORD) >> 1] = Number(offsetPages);
-    c[H_ARENA_USED] = used + g.entries;
-    c[H_PAGES_USED] = pagesUsed + npages;
     // A userspace-only table is plain QEMU memory: no lazily allocated kernel pages.
     if (!g.inKernel) this.pages.fill(1, pagesUsed, pagesUsed + npages);
     Atomics.add(c, b + S_GEN, 1);
     // Publish last: a thread that sees STATE_LIVE sees the whole slot.
     Atomics.store(c, b + S_STATE, STATE_LIVE);
     return slot;
+  }
+
+  /** Hand out arena entries (main thread). */
+  allocateEntries(count: number, what: string): number {
+    const c = this.control;
+    const used = c[H_ARENA_USED]!;
+    if (used + count > c[H_ARENA_CAPACITY]!) throw new RangeError(`${what} of ${count} entries does not fit: ${c[H_ARENA_CAPACITY]! - used} arena entries left (raise arenaEntries)`);
+    c[H_ARENA_USED] = used + count;
+    return used;
+  }
+
+  /** Hand out page flags (main thread). */
+  allocatePageFlags(count: number, what: string): number {
+    const c = this.control;
+    const used = c[H_PAGES_USED]!;
+    if (used + count > c[H_PAGES_CAPACITY]!) throw new RangeError(`${what}: no page flags left (raise arenaEntries)`);
+    c[H_PAGES_USED] = used + count;
+    return used;
+  }
+
+  /**
+   * Create a hardware IOMMU table (main thread). A multi-level table's indirect levels are
+   * allocated on first use; real mode cannot allocate them.
+   */
+  createHwTable(g: { pageShift: number; entries: number; busOffset: bigint; levels: number }): number {
+    const h = this.hw;
+    let hw = -1;
+    for (let i = 0; i < h.maxHw; i++) if (h.hwWord(i, HW_STATE) === 0) { hw = i; break; }
+    if (hw < 0) throw new RangeError(`no room for another hardware table (max ${h.maxHw})`);
+    if (!Number.isInteger(g.levels) || g.levels < 1 || g.levels > 5) throw new RangeError(`hardware table levels ${g.levels} must be from 1 to 5`);
+    const data = this.allocateEntries(g.entries, 'hardware table');
+    const levelShift = g.levels > 1 ? this.entriesPerPageShift : 0;
+    const levelPages = levelShift === 0 ? 0 : Math.ceil(g.entries / 2 ** levelShift);
+    h.setHwWord(hw, HW_PAGE_SHIFT, g.pageShift);
+    h.setHwWord(hw, HW_ENTRIES, g.entries);
+    h.setHwWord(hw, HW_BUS_LO, Number(g.busOffset & 0xffffffffn) | 0);
+    h.setHwWord(hw, HW_BUS_HI, Number(g.busOffset >> 32n) | 0);
+    h.setHwWord(hw, HW_DATA, data);
+    h.setHwWord(hw, HW_UA_CACHE, 0);
+    h.setHwWord(hw, HW_LEVEL_SHIFT, levelShift);
+    h.setHwWord(hw, HW_LEVEL_BASE, this.allocatePageFlags(levelPages, 'hardware table levels'));
+    h.setHwWord(hw, HW_STATE, 1);
+    return hw;
+  }
+
+  /**
+   * KVM-VFIO attach (kvm_spapr_tce_attach_iommu_group): the hardware table must have pages no
+   * larger than the guest's, the same bus start, and a window at least as large. Throws (EINVAL).
+   */
+  attachHwTable(slot: number, hw: number): void {
+    const h = this.hw;
+    const g = this.geometry(slot);
+    const hwShift = h.hwWord(hw, HW_PAGE_SHIFT);
+    const hwBus = (BigInt(h.hwWord(hw, HW_BUS_HI) >>> 0) << 32n) | BigInt(h.hwWord(hw, HW_BUS_LO) >>> 0);
+    const hwBytes = BigInt(h.hwWord(hw, HW_ENTRIES) >>> 0) << BigInt(hwShift);
+    if (hwShift > g.pageShift || hwBus !== g.busOffset || hwBytes < BigInt(g.entries) << BigInt(g.pageShift)) {
+      throw new RangeError(`hardware table ${hw} does not fit liobn 0x${g.liobn.toString(16)}'s window (EINVAL)`);
+    }
+    const b = slotBase(slot);
+    for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
+      if (this.control[b + S_HW0 + k] === hw + 1) return; // already attached
+      if (this.control[b + S_HW0 + k] === 0) {
+        this.control[b + S_HW0 + k] = hw + 1;
+        return;
+      }
+    }
+    throw new RangeError(`liobn 0x${g.liobn.toString(16)} already has ${MAX_HW_PER_TABLE} hardware tables`);
   }
 
   /** Remove a table (window removal, fd close). Its arena space is not reused. */

@@ -1,0 +1,110 @@
+/**
+ * Writing through to the hardware IOMMU tables attached to a guest-view table
+ * (kvmppc_tce_iommu_map/unmap and their real-mode twins). Each guest entry drives
+ * 2^(guest shift − hardware shift) hardware entries. On a failure the failing table's entry is
+ * cleared and the error returned; tables handled before it keep the new mapping.
+ * Runs in: real mode and virtual mode, under the guest table's lock; allocation-free.
+ */
+import { REASON_HW_LEVEL_MISSING, REASON_NOT_PREREGISTERED, REASON_PREREG_PAGE_TOO_SMALL, REASON_REGION_UNREGISTERING, REASON_UA_CACHE_MISSING } from '../papr/reasons.js';
+import { H_SUCCESS } from '../papr/return-codes.js';
+import { tceGpaLo } from '../papr/rules.js';
+import { TCE_PERM_MASK } from '../papr/tce.js';
+import { HPA_BASE, UA_BASE, hwTceHi, hwTceLo } from '../shared-memory/hw-tables.js';
+import { MAX_HW_PER_TABLE } from '../shared-memory/layout.js';
+import type { TceTables } from '../shared-memory/tce-tables.js';
+import type { KvmAbilities } from './abilities.js';
+import { punt } from './punt.js';
+
+/**
+ * The per-hardware-table part of TCE validation: the page must be in preregistered memory,
+ * in a region whose pages are at least as large as the hardware page.
+ */
+export function kvmHwValidate(t: TceTables, slot: number, f: Int32Array, gpa: number): number {
+  for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
+    const hw = t.attachedHw(slot, k);
+    if (hw < 0) break;
+    const shift = t.hwPageShift(hw);
+    const r = t.hw.regionFor(UA_BASE + gpa, 2 ** shift);
+    if (r < 0) return punt(f, REASON_NOT_PREREGISTERED);
+    if (t.hw.regionPageShift(r) < shift) return punt(f, REASON_PREREG_PAGE_TOO_SMALL);
+  }
+  return H_SUCCESS;
+}
+
+/** Map (permission bits) or unmap (none) guest entry `index` in every attached hardware table. */
+export function kvmHwUpdate(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number, index: number, hi: number, lo: number): number {
+  const guestShift = t.pageShift(slot);
+  for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
+    const hw = t.attachedHw(slot, k);
+    if (hw < 0) break;
+    const ret = updateOne(ab, t, f, hw, guestShift, index, hi, lo);
+    if (ret !== H_SUCCESS) {
+      clearGuestEntry(t, hw, guestShift, index);
+      return ret;
+    }
+  }
+  return H_SUCCESS;
+}
+
+/** Unmap guest entries [index, end) in every attached hardware table (H_STUFF_TCE). */
+export function kvmHwUnmapRange(t: TceTables, slot: number, index: number, end: number): void {
+  const guestShift = t.pageShift(slot);
+  for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
+    const hw = t.attachedHw(slot, k);
+    if (hw < 0) break;
+    for (let i = index; i < end; i++) clearGuestEntry(t, hw, guestShift, i);
+  }
+}
+
+function updateOne(ab: KvmAbilities, t: TceTables, f: Int32Array, hw: number, guestShift: number, index: number, hi: number, lo: number): number {
+  const hwShift = t.hwPageShift(hw);
+  const count = 2 ** (guestShift - hwShift);
+  const first = index * count;
+  const perm = lo & TCE_PERM_MASK;
+  if (perm === 0) {
+    for (let i = 0; i < count; i++) unmapEntry(t, hw, first + i);
+    return H_SUCCESS;
+  }
+  // The userspace-address cache is vmalloc'ed: only virtual mode can create it, so the first
+  // mapping of a fresh hardware window always leaves real mode.
+  if (!t.hwUaCache(hw)) {
+    if (!ab.mayAllocate) return punt(f, REASON_UA_CACHE_MISSING);
+    t.hwAllocateUaCache(hw);
+  }
+  const gpa = hi * 4294967296 + tceGpaLo(lo);
+  const page = 2 ** hwShift;
+  for (let i = 0; i < count; i++) {
+    const e = first + i;
+    if (!t.hwLevelPresent(hw, e)) {
+      if (!ab.mayAllocate) return punt(f, REASON_HW_LEVEL_MISSING);
+      t.hwAllocateLevel(hw, e);
+    }
+    const at = gpa + i * page;
+    const r = t.hw.regionFor(UA_BASE + at, page);
+    if (r < 0) return punt(f, REASON_NOT_PREREGISTERED);
+    if (!t.hw.mappedInc(r)) return punt(f, REASON_REGION_UNREGISTERING);
+    releaseOld(t, hw, e);
+    t.hwWriteEntry(hw, e, hwTceHi(at), hwTceLo(at, perm));
+  }
+  return H_SUCCESS;
+}
+
+function clearGuestEntry(t: TceTables, hw: number, guestShift: number, index: number): void {
+  const count = 2 ** (guestShift - t.hwPageShift(hw));
+  for (let i = 0; i < count; i++) unmapEntry(t, hw, index * count + i);
+}
+
+function unmapEntry(t: TceTables, hw: number, e: number): void {
+  if (!t.hwLevelPresent(hw, e)) return; // nothing was ever mapped under a missing level
+  releaseOld(t, hw, e);
+  t.hwWriteEntry(hw, e, 0, 0);
+}
+
+/** The region the old hardware entry pointed into loses one mapping. */
+function releaseOld(t: TceTables, hw: number, e: number): void {
+  const lo = t.hwEntryLo(hw, e);
+  if ((lo & TCE_PERM_MASK) === 0) return;
+  const gpa = t.hwEntryHi(hw, e) * 4294967296 + ((lo & ~TCE_PERM_MASK) >>> 0) - HPA_BASE;
+  const r = t.hw.regionFor(UA_BASE + gpa, 2 ** t.hwPageShift(hw));
+  if (r >= 0) t.hw.mappedDec(r);
+}
