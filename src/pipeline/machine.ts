@@ -43,6 +43,21 @@ export interface HcallResult {
   path: TierAttempt[];
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+
+/** API misuse is an error naming the bad value, never a silently truncated register. */
+function checkHcallArgs(args: HcallArgs): void {
+  if (!Number.isInteger(args.opcode) || args.opcode < 0 || args.opcode > 0xffffffff) {
+    throw new RangeError(`opcode ${args.opcode} must be an integer from 0 to 0xffffffff`);
+  }
+  for (const key of ['liobn', 'ioba', 'arg', 'npages'] as const) {
+    const v = args[key];
+    if (v !== undefined && (typeof v !== 'bigint' || v < 0n || v > U64_MAX)) {
+      throw new RangeError(`${key} ${String(v)} must be a bigint from 0 to 2^64-1`);
+    }
+  }
+}
+
 /**
  * One simulated machine in one mode: shared tables, the KVM tiers and the QEMU model, run
  * synchronously on the calling thread. (The threaded pipeline puts the same handlers on vCPU
@@ -108,6 +123,7 @@ export class Machine {
 
   /** Edge API: make one hypercall with BigInt arguments. */
   call(args: HcallArgs): HcallResult {
+    checkHcallArgs(args);
     const f = this.frame;
     f.fill(0);
     f[F_OPCODE] = args.opcode;

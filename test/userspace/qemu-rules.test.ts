@@ -18,6 +18,14 @@ test('any opcode but the four TCE hcalls is H_FUNCTION from userspace, in every 
   }
 });
 
+test('API misuse names the bad value instead of truncating a register', () => {
+  const m = machine('userspace');
+  assert.throws(() => m.call({ opcode: 2 ** 32 + 0x1c, liobn: 0x80000000n, ioba: 0n }), /opcode 4294967324 must be/);
+  assert.throws(() => m.call({ opcode: 28.5, liobn: 0x80000000n, ioba: 0n }), /opcode 28.5/);
+  assert.throws(() => m.call({ opcode: 0x1c, liobn: 1n << 64n, ioba: 0n }), /liobn 18446744073709551616/);
+  assert.throws(() => m.call({ opcode: 0x1c, liobn: 0x80000000n, ioba: -1n }), /ioba -1/);
+});
+
 test('a LIOBN with any upper bit set is unknown everywhere', () => {
   for (const mode of MODES) {
     const m = machine(mode);
