@@ -13,7 +13,7 @@ import { lockTable, unlockTable } from './common.js';
 import { punt } from './punt.js';
 
 export function kvmGetTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
-  const slot = t.findKernelTable(u32(f, F_LIOBN_HI), u32(f, F_LIOBN_LO));
+  const slot = t.findKernelTable(f[F_LIOBN_HI] as number, f[F_LIOBN_LO] as number);
   if (slot < 0) return punt(f, REASON_NO_TABLE);
   const iobaHi = u32(f, F_IOBA_HI);
   const iobaLo = u32(f, F_IOBA_LO);

@@ -9,6 +9,7 @@ import { REASON_HW_LEVEL_MISSING, REASON_NOT_PREREGISTERED, REASON_PREREG_PAGE_T
 import { H_SUCCESS } from '../papr/return-codes.js';
 import { tceGpaLo } from '../papr/rules.js';
 import { TCE_PERM_MASK } from '../papr/tce.js';
+import { POW2 } from '../papr/u64.js';
 import { HPA_BASE, UA_BASE, hwTceHi, hwTceLo } from '../shared-memory/hw-tables.js';
 import { MAX_HW_PER_TABLE } from '../shared-memory/layout.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
@@ -24,7 +25,7 @@ export function kvmHwValidate(t: TceTables, slot: number, f: Int32Array, gpa: nu
     const hw = t.attachedHw(slot, k);
     if (hw < 0) break;
     const shift = t.hwPageShift(hw);
-    const r = t.hw.regionFor(UA_BASE + gpa, 2 ** shift);
+    const r = t.hw.regionFor(UA_BASE + gpa, (POW2[shift] as number));
     if (r < 0) return punt(f, REASON_NOT_PREREGISTERED);
     if (t.hw.regionPageShift(r) < shift) return punt(f, REASON_PREREG_PAGE_TOO_SMALL);
   }
@@ -58,7 +59,7 @@ export function kvmHwUnmapRange(t: TceTables, slot: number, index: number, end: 
 
 function updateOne(ab: KvmAbilities, t: TceTables, f: Int32Array, hw: number, guestShift: number, index: number, hi: number, lo: number): number {
   const hwShift = t.hwPageShift(hw);
-  const count = 2 ** (guestShift - hwShift);
+  const count = (POW2[guestShift - hwShift] as number);
   const first = index * count;
   const perm = lo & TCE_PERM_MASK;
   if (perm === 0) {
@@ -72,7 +73,7 @@ function updateOne(ab: KvmAbilities, t: TceTables, f: Int32Array, hw: number, gu
     t.hwAllocateUaCache(hw);
   }
   const gpa = hi * 4294967296 + tceGpaLo(lo);
-  const page = 2 ** hwShift;
+  const page = (POW2[hwShift] as number);
   for (let i = 0; i < count; i++) {
     const e = first + i;
     if (!t.hwLevelPresent(hw, e)) {
@@ -90,7 +91,7 @@ function updateOne(ab: KvmAbilities, t: TceTables, f: Int32Array, hw: number, gu
 }
 
 function clearGuestEntry(t: TceTables, hw: number, guestShift: number, index: number): void {
-  const count = 2 ** (guestShift - t.hwPageShift(hw));
+  const count = (POW2[guestShift - t.hwPageShift(hw)] as number);
   for (let i = 0; i < count; i++) unmapEntry(t, hw, index * count + i);
 }
 
@@ -105,6 +106,6 @@ function releaseOld(t: TceTables, hw: number, e: number): void {
   const lo = t.hwEntryLo(hw, e);
   if ((lo & TCE_PERM_MASK) === 0) return;
   const gpa = t.hwEntryHi(hw, e) * 4294967296 + ((lo & ~TCE_PERM_MASK) >>> 0) - HPA_BASE;
-  const r = t.hw.regionFor(UA_BASE + gpa, 2 ** t.hwPageShift(hw));
+  const r = t.hw.regionFor(UA_BASE + gpa, (POW2[t.hwPageShift(hw)] as number));
   if (r >= 0) t.hw.mappedDec(r);
 }

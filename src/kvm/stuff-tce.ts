@@ -19,7 +19,7 @@ import { punt } from './punt.js';
 export function kvmStuffTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
   // A disabled hcall never reaches the kernel handler (KVM_CAP_PPC_ENABLE_HCALL).
   if (!t.inKernelMultiTce) return punt(f, REASON_HCALL_DISABLED);
-  const slot = t.findKernelTable(u32(f, F_LIOBN_HI), u32(f, F_LIOBN_LO));
+  const slot = t.findKernelTable(f[F_LIOBN_HI] as number, f[F_LIOBN_LO] as number);
   if (slot < 0) return punt(f, REASON_NO_TABLE);
   const iobaHi = u32(f, F_IOBA_HI);
   const iobaLo = u32(f, F_IOBA_LO);

@@ -12,12 +12,14 @@ export class GuestRam {
   /** RAM size in bytes, rounded down to whole host pages (memslots are page-granular). */
   readonly slotBytes: number;
   readonly hostPageShift: number;
+  readonly hostPageBytes: number;
 
   constructor(ram: SharedArrayBuffer, pageFlags: SharedArrayBuffer, hostPageShift: number) {
     this.bytes = new Uint8Array(ram);
     this.data = new DataView(ram);
     this.pageFlags = new Uint8Array(pageFlags);
     this.hostPageShift = hostPageShift;
+    this.hostPageBytes = 2 ** hostPageShift;
     this.slotBytes = Math.floor(ram.byteLength / 2 ** hostPageShift) * 2 ** hostPageShift;
   }
 
@@ -33,7 +35,7 @@ export class GuestRam {
 
   /** Whether real mode can reach the host page behind gpa without sleeping. */
   reachableInRealMode(gpa: number): boolean {
-    const flags = this.pageFlags[Math.floor(gpa / 2 ** this.hostPageShift)];
+    const flags = this.pageFlags[Math.floor(gpa / this.hostPageBytes)];
     return flags === 0;
   }
 

@@ -19,6 +19,8 @@ export const REGION_SLOT_WORDS = 16;
 
 const HH_MAX_HW = 0;
 const HH_MAX_REGIONS = 1;
+/** Regions not free (live or unregistering): real mode asks "any at all?" on every INDIRECT. */
+const HH_REGION_COUNT = 2;
 
 export const HW_STATE = 0;
 export const HW_PAGE_SHIFT = 1;
@@ -104,8 +106,7 @@ export class HostIommu {
 
   /** mm_iommu_preregistered: the process has at least one region. */
   anyRegion(): boolean {
-    for (let r = 0; r < this.maxRegions; r++) if (this.regionState(r) !== REGION_FREE) return true;
-    return false;
+    return Atomics.load(this.words, HH_REGION_COUNT) !== 0;
   }
 
   /** mm_iommu_lookup: the region holding all of [ua, ua + bytes), or -1. */
@@ -143,13 +144,14 @@ export class HostIommu {
     if (free < 0) throw new RangeError(`no room for another preregistered region (max ${this.maxRegions})`);
     // The region's page: no larger than its natural alignment, nor than what backs it.
     let shift = backingPageShift;
-    while (shift > 12 && ((ua | bytes) % 2 ** shift) !== 0) shift--;
+    while (shift > 12 && (ua % 2 ** shift !== 0 || bytes % 2 ** shift !== 0)) shift--;
     const b = this.regionWordBase(free);
     this.words[b + R_PAGE_SHIFT] = shift;
     this.words[b + R_MAPPED] = 0;
     this.f64[(b + R_UA_F64_WORD) >> 1] = ua;
     this.f64[(b + R_BYTES_F64_WORD) >> 1] = bytes;
     Atomics.store(this.words, b + R_STATE, REGION_LIVE);
+    Atomics.add(this.words, HH_REGION_COUNT, 1);
     return free;
   }
 
@@ -165,6 +167,7 @@ export class HostIommu {
       return 'EBUSY';
     }
     Atomics.store(this.words, this.regionWordBase(r) + R_STATE, REGION_FREE);
+    Atomics.sub(this.words, HH_REGION_COUNT, 1);
     return 'ok';
   }
 }

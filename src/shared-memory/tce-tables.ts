@@ -11,6 +11,7 @@ import {
 } from './hw-tables.js';
 import { GuestRam } from './guest-ram.js';
 import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
+import { POW2 } from '../papr/u64.js';
 
 /** The shared buffers of one simulated machine; post this object to a worker to share them. */
 export interface SharedMachine {
@@ -100,6 +101,8 @@ export class TceTables {
   readonly hostPageShift: number;
   /** log2 of TCEs per kernel backing page: a host page of u64s. */
   readonly entriesPerPageShift: number;
+  /** TCEs per kernel backing page (2^entriesPerPageShift). */
+  readonly entriesPerPage: number;
   readonly inKernelMultiTce: boolean;
   readonly rangeFirstPage: boolean;
   readonly spinBudget: number;
@@ -116,6 +119,7 @@ export class TceTables {
     this.maxTables = this.control[H_MAX_TABLES] as number;
     this.hostPageShift = this.control[H_HOST_PAGE_SHIFT] as number;
     this.entriesPerPageShift = this.hostPageShift - 3;
+    this.entriesPerPage = 2 ** this.entriesPerPageShift;
     const flags = this.control[H_FLAGS] as number;
     this.inKernelMultiTce = (flags & FLAG_IN_KERNEL_MULTI_TCE) !== 0;
     this.rangeFirstPage = (flags & FLAG_RANGE_FIRST_PAGE) !== 0;
@@ -126,13 +130,16 @@ export class TceTables {
 
   // --- registry lookups (any thread, allocation-free) ---
 
-  /** kvmppc_find_table: a live kernel table whose 64-bit LIOBN matches, or -1. */
-  findKernelTable(liobnHi: number, liobnLo: number): number {
-    if (liobnHi !== 0) return -1;
+  /**
+   * kvmppc_find_table: a live kernel table whose 64-bit LIOBN matches, or -1. Takes the frame's
+   * raw Int32 halves: a LIOBN like 0x80000000 read as an unsigned number would be boxed.
+   */
+  findKernelTable(liobnHi32: number, liobnLo32: number): number {
+    if ((liobnHi32 | 0) !== 0) return -1;
     const c = this.control;
     for (let slot = 0; slot < this.maxTables; slot++) {
       const b = slotBase(slot);
-      if (c[b + S_STATE] === STATE_LIVE && (c[b + S_FLAGS]! & SLOT_IN_KERNEL) !== 0 && c[b + S_LIOBN] === (liobnLo | 0)) return slot;
+      if (c[b + S_STATE] === STATE_LIVE && (c[b + S_FLAGS]! & SLOT_IN_KERNEL) !== 0 && c[b + S_LIOBN] === (liobnLo32 | 0)) return slot;
     }
     return -1;
   }
@@ -193,8 +200,8 @@ export class TceTables {
   /** Whether every backing page under entries [index, index + count) is allocated. */
   pagesAllocated(slot: number, index: number, count: number): boolean {
     if (count <= 0) return true;
-    const first = Math.floor(index / 2 ** this.entriesPerPageShift);
-    const last = Math.floor((index + count - 1) / 2 ** this.entriesPerPageShift);
+    const first = Math.floor(index / this.entriesPerPage);
+    const last = Math.floor((index + count - 1) / this.entriesPerPage);
     const base = this.control[slotBase(slot) + S_PAGES]!;
     const npages = this.control[slotBase(slot) + S_NPAGES]!;
     for (let p = first; p <= last; p++) {
@@ -207,7 +214,7 @@ export class TceTables {
     this.pages[this.control[slotBase(slot) + S_PAGES]! + page] = 1;
   }
   pageOf(index: number): number {
-    return Math.floor(index / 2 ** this.entriesPerPageShift);
+    return Math.floor(index / this.entriesPerPage);
   }
 
   // --- attached hardware tables (caller holds the guest table's lock) ---
@@ -228,11 +235,11 @@ export class TceTables {
   /** Whether the indirect level page holding hardware entry e exists. */
   hwLevelPresent(hw: number, e: number): boolean {
     const shift = this.hw.hwWord(hw, HW_LEVEL_SHIFT);
-    return shift === 0 || this.pages[this.hw.hwWord(hw, HW_LEVEL_BASE) + Math.floor(e / 2 ** shift)] !== 0;
+    return shift === 0 || this.pages[this.hw.hwWord(hw, HW_LEVEL_BASE) + Math.floor(e / (POW2[shift] as number))] !== 0;
   }
   hwAllocateLevel(hw: number, e: number): void {
     const shift = this.hw.hwWord(hw, HW_LEVEL_SHIFT);
-    if (shift !== 0) this.pages[this.hw.hwWord(hw, HW_LEVEL_BASE) + Math.floor(e / 2 ** shift)] = 1;
+    if (shift !== 0) this.pages[this.hw.hwWord(hw, HW_LEVEL_BASE) + Math.floor(e / (POW2[shift] as number))] = 1;
   }
   hwEntryLo(hw: number, e: number): number {
     return this.data[(this.hw.hwWord(hw, HW_DATA) + e) * 2]! >>> 0;
