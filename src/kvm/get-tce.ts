@@ -6,7 +6,7 @@
 import { F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_OUT_HI, F_OUT_LO, u32 } from '../papr/frame.js';
 import { REASON_LOCK_CONTENDED, REASON_NO_TABLE } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
-import { kvmEntryIndex, kvmIobaCheck } from '../papr/rules.js';
+import { kvmIobaIndex } from '../papr/rules.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
 import { lockTable, unlockTable } from './common.js';
@@ -19,8 +19,8 @@ export function kvmGetTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number
   const iobaLo = u32(f, F_IOBA_LO);
   const shift = t.pageShift(slot);
   const offset = t.offsetPages(slot);
-  if (kvmIobaCheck(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, 1) !== H_SUCCESS) return H_PARAMETER;
-  const index = kvmEntryIndex(shift, offset, iobaHi, iobaLo);
+  const index = kvmIobaIndex(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, 1);
+  if (index < 0) return H_PARAMETER;
   if (!lockTable(ab, t, slot)) return punt(f, REASON_LOCK_CONTENDED);
   if (t.pageAllocated(slot, t.pageOf(index))) {
     f[F_OUT_LO] = t.entryLo(slot, index);

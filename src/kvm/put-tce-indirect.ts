@@ -11,7 +11,7 @@ import {
   REASON_LOCK_CONTENDED, REASON_NO_TABLE, REASON_PAGE_NOT_ALLOCATED,
 } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
-import { indirectListCheck, kvmEntryIndex, kvmIobaCheck, tceGpaLo } from '../papr/rules.js';
+import { indirectListCheck, kvmIobaIndex, tceGpaLo } from '../papr/rules.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
 import { UA_BASE } from '../shared-memory/hw-tables.js';
@@ -33,8 +33,8 @@ export function kvmPutTceIndirect(ab: KvmAbilities, t: TceTables, f: Int32Array)
   const iobaLo = u32(f, F_IOBA_LO);
   const shift = t.pageShift(slot);
   const offset = t.offsetPages(slot);
-  if (kvmIobaCheck(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, npages) !== H_SUCCESS) return H_PARAMETER;
-  const index = kvmEntryIndex(shift, offset, iobaHi, iobaLo);
+  const index = kvmIobaIndex(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, npages);
+  if (index < 0) return H_PARAMETER;
   if (!lockTable(ab, t, slot)) return punt(f, REASON_LOCK_CONTENDED);
   const ret = indirectLocked(ab, t, f, slot, index, npages, listHi, listLo);
   unlockTable(t, slot);

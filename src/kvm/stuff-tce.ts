@@ -8,7 +8,7 @@
 import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, u32 } from '../papr/frame.js';
 import { REASON_HCALL_DISABLED, REASON_LOCK_CONTENDED, REASON_NO_TABLE, REASON_PAGE_NOT_ALLOCATED } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
-import { kvmEntryIndex, kvmIobaCheck, tceHasPermission } from '../papr/rules.js';
+import { kvmIobaIndex, tceHasPermission } from '../papr/rules.js';
 import { toBoundedNumber } from '../papr/u64.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
@@ -28,8 +28,8 @@ export function kvmStuffTce(ab: KvmAbilities, t: TceTables, f: Int32Array): numb
   const shift = t.pageShift(slot);
   const offset = t.offsetPages(slot);
   const entries = t.entries(slot);
-  if (kvmIobaCheck(shift, offset, entries, t.rangeFirstPage, iobaHi, iobaLo, npagesHi, npagesLo) !== H_SUCCESS) return H_PARAMETER;
-  const index = kvmEntryIndex(shift, offset, iobaHi, iobaLo);
+  const index = kvmIobaIndex(shift, offset, entries, t.rangeFirstPage, iobaHi, iobaLo, npagesHi, npagesLo);
+  if (index < 0) return H_PARAMETER;
   const npages = toBoundedNumber(npagesHi, npagesLo);
   if (!lockTable(ab, t, slot)) return punt(f, REASON_LOCK_CONTENDED);
   const ret = stuffLocked(ab, t, f, slot, index, npages, entries);

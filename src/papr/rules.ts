@@ -17,16 +17,19 @@ export function kvmIobaCheck(
   pageShift: number, offsetPages: number, entries: number, firstPageOnly: boolean,
   iobaHi: number, iobaLo: number, npagesHi: number, npagesLo: number,
 ): number {
-  if (!lowBitsZero(iobaHi, iobaLo, pageShift)) return H_PARAMETER;
-  const page = shiftRight(iobaHi, iobaLo, pageShift);
-  if (page < offsetPages || page >= offsetPages + entries) return H_PARAMETER;
-  if (!firstPageOnly && page - offsetPages + toBoundedNumber(npagesHi, npagesLo) > entries) return H_PARAMETER;
-  return H_SUCCESS;
+  return kvmIobaIndex(pageShift, offsetPages, entries, firstPageOnly, iobaHi, iobaLo, npagesHi, npagesLo) < 0 ? H_PARAMETER : H_SUCCESS;
 }
 
-/** Index in the table of an ioba that passed kvmIobaCheck. */
-export function kvmEntryIndex(pageShift: number, offsetPages: number, iobaHi: number, iobaLo: number): number {
-  return shiftRight(iobaHi, iobaLo, pageShift) - offsetPages;
+/** The same check, answering the entry's index in the table, or -1 for H_PARAMETER. */
+export function kvmIobaIndex(
+  pageShift: number, offsetPages: number, entries: number, firstPageOnly: boolean,
+  iobaHi: number, iobaLo: number, npagesHi: number, npagesLo: number,
+): number {
+  if (!lowBitsZero(iobaHi, iobaLo, pageShift)) return -1;
+  const index = shiftRight(iobaHi, iobaLo, pageShift) - offsetPages;
+  if (index < 0 || index >= entries) return -1;
+  if (!firstPageOnly && index + toBoundedNumber(npagesHi, npagesLo) > entries) return -1;
+  return index;
 }
 
 /** A TCE maps something when either permission bit is set; otherwise it is a clear or a poison. */
