@@ -41,11 +41,11 @@ export function kvmTceValidate(ab: KvmAbilities, t: TceTables, slot: number, f: 
 /**
  * kvmppc_tce_put / kvmppc_rm_tce_put: write one guest-view entry. A zero into a missing
  * backing page is skipped; a non-zero value allocates the page (only a tier that may allocate
- * gets here with a missing page). An entry past the window, which only the first-page-only
- * range check lets through, would land outside the kernel's table: it is dropped.
+ * gets here with a missing page). Callers pass only indexes inside the window: the entries
+ * past it that the first-page-only range check lets through would land outside the kernel's
+ * table, and the flows drop them.
  */
 export function kvmTcePut(ab: KvmAbilities, t: TceTables, slot: number, index: number, hi: number, lo: number): void {
-  if (index >= t.entries(slot)) return;
   const page = t.pageOf(index);
   if (!t.pageAllocated(slot, page)) {
     if ((hi === 0 && lo === 0) || !ab.mayAllocate) return;

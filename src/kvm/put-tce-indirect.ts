@@ -59,14 +59,14 @@ function indirectLocked(
     if (valid !== H_SUCCESS) return valid;
   }
   // Pass 2: re-read (the guest may have changed the list), translate, write.
+  const entries = t.entries(slot);
   for (let i = 0; i < npages; i++) {
     const hi = ram.readBeHi(list + i * 8);
     const lo = ram.readBeLo(list + i * 8);
     if (!ram.contains(hi, tceGpaLo(lo))) return H_PARAMETER;
-    if (index + i < t.entries(slot)) {
-      const hw = kvmHwUpdate(ab, t, f, slot, index + i, hi, lo);
-      if (hw !== H_SUCCESS) return hw;
-    }
+    if (index + i >= entries) continue; // past the window (first-page-only check): dropped
+    const hw = kvmHwUpdate(ab, t, f, slot, index + i, hi, lo);
+    if (hw !== H_SUCCESS) return hw;
     kvmTcePut(ab, t, slot, index + i, hi, lo);
   }
   return H_SUCCESS;

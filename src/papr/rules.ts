@@ -11,16 +11,9 @@ import { lowBitsZero, shiftRight, toBoundedNumber } from './u64.js';
 /**
  * KVM's ioba check (kvmppc_ioba_validate / iommu_tce_check_ioba): the ioba must be aligned to
  * the window's page and lie inside the window; with the full range check the npages that
- * follow must fit too, while kernels since 2017 check only the first page.
+ * follow must fit too, while kernels since 2017 check only the first page. Answers the entry's
+ * index in the table, or -1 for H_PARAMETER.
  */
-export function kvmIobaCheck(
-  pageShift: number, offsetPages: number, entries: number, firstPageOnly: boolean,
-  iobaHi: number, iobaLo: number, npagesHi: number, npagesLo: number,
-): number {
-  return kvmIobaIndex(pageShift, offsetPages, entries, firstPageOnly, iobaHi, iobaLo, npagesHi, npagesLo) < 0 ? H_PARAMETER : H_SUCCESS;
-}
-
-/** The same check, answering the entry's index in the table, or -1 for H_PARAMETER. */
 export function kvmIobaIndex(
   pageShift: number, offsetPages: number, entries: number, firstPageOnly: boolean,
   iobaHi: number, iobaLo: number, npagesHi: number, npagesLo: number,
