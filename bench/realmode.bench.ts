@@ -127,6 +127,8 @@ const bareLockedStore: BatchBody = (n) => {
   storeCursor = c;
 };
 
+// Each row has its own loop on purpose: one shared loop calling handlers through a parameter
+// would make the call site polymorphic and measure the dispatch instead of the handler.
 let libCursor = 0;
 /** The same store through src/: spinTryLock, TceTables.writeEntry, unlock. */
 const libLockedStore: BatchBody = (n) => {
