@@ -1,7 +1,8 @@
 /**
  * Pieces every KVM hcall flow shares. Runs in: real mode and virtual mode; allocation-free.
  */
-import { REASON_MISALIGNED_TCE, REASON_OUTSIDE_RAM } from '../papr/reasons.js';
+import { F_LOCKED } from '../papr/frame.js';
+import { REASON_LOCK_CONTENDED, REASON_LOG_FULL, REASON_MISALIGNED_TCE, REASON_OUTSIDE_RAM } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS, H_TOO_HARD } from '../papr/return-codes.js';
 import { tceAddressAligned, tceGpaLo, tceHasPermission } from '../papr/rules.js';
 import { sleepLock, spinTryLock, unlock } from '../shared-memory/lock.js';
@@ -11,16 +12,27 @@ import { kvmHwValidate } from './hardware.js';
 import { punt } from './punt.js';
 
 
-/** Take a table's lock the way the tier may: sleeping, or a bounded spin that can fail. */
-export function lockTable(ab: KvmAbilities, t: TceTables, slot: number): boolean {
-  if (ab.maySleep) {
-    sleepLock(t.control, t.lockIndex(slot));
-    return true;
+/**
+ * Take a table's lock the way the tier may (sleeping, or a bounded spin that can fail), then
+ * reserve event-log room for up to `writes` table writes, so that no write is made that the
+ * log cannot hold. H_SUCCESS with the lock held, or H_TOO_HARD (lock-contended, log-full)
+ * without it. The frame remembers the held lock, so a crashed worker's lock can be recovered.
+ */
+export function lockTable(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number, writes: number): number {
+  if (ab.maySleep) sleepLock(t.control, t.lockIndex(slot));
+  else if (!spinTryLock(t.control, t.lockIndex(slot), t.spinBudget)) return punt(f, REASON_LOCK_CONTENDED);
+  if (!t.reserveWrites(writes)) {
+    unlock(t.control, t.lockIndex(slot));
+    return punt(f, REASON_LOG_FULL);
   }
-  return spinTryLock(t.control, t.lockIndex(slot), t.spinBudget);
+  f[F_LOCKED] = slot + 1;
+  return H_SUCCESS;
 }
 
-export function unlockTable(t: TceTables, slot: number): void {
+/** Give back unused log room, then the lock. */
+export function unlockTable(t: TceTables, f: Int32Array, slot: number): void {
+  t.releaseWrites();
+  f[F_LOCKED] = 0;
   unlock(t.control, t.lockIndex(slot));
 }
 

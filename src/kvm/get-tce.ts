@@ -4,7 +4,7 @@
  * Runs in: real mode and virtual mode; allocation-free.
  */
 import { F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_OUT_HI, F_OUT_LO, u32 } from '../papr/frame.js';
-import { REASON_LOCK_CONTENDED, REASON_NO_TABLE } from '../papr/reasons.js';
+import { REASON_NO_TABLE } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { kvmIobaIndex } from '../papr/rules.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
@@ -21,7 +21,8 @@ export function kvmGetTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number
   const offset = t.offsetPages(slot);
   const index = kvmIobaIndex(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, 1);
   if (index < 0) return H_PARAMETER;
-  if (!lockTable(ab, t, slot)) return punt(f, REASON_LOCK_CONTENDED);
+  const locked = lockTable(ab, t, f, slot, 0);
+  if (locked !== H_SUCCESS) return locked;
   if (t.pageAllocated(slot, t.pageOf(index))) {
     f[F_OUT_LO] = t.entryLo(slot, index);
     f[F_OUT_HI] = t.entryHi(slot, index);
@@ -29,6 +30,6 @@ export function kvmGetTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number
     f[F_OUT_LO] = 0;
     f[F_OUT_HI] = 0;
   }
-  unlockTable(t, slot);
+  unlockTable(t, f, slot);
   return H_SUCCESS;
 }

@@ -8,7 +8,7 @@
 import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, u32 } from '../papr/frame.js';
 import {
   REASON_HCALL_DISABLED, REASON_LIST_FAULT, REASON_LIST_OUTSIDE_RAM, REASON_LIST_UNREACHABLE,
-  REASON_LOCK_CONTENDED, REASON_NO_TABLE, REASON_PAGE_NOT_ALLOCATED,
+  REASON_NO_TABLE, REASON_PAGE_NOT_ALLOCATED,
 } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { indirectListCheck, kvmIobaIndex, tceGpaLo } from '../papr/rules.js';
@@ -35,9 +35,10 @@ export function kvmPutTceIndirect(ab: KvmAbilities, t: TceTables, f: Int32Array)
   const offset = t.offsetPages(slot);
   const index = kvmIobaIndex(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, npages);
   if (index < 0) return H_PARAMETER;
-  if (!lockTable(ab, t, slot)) return punt(f, REASON_LOCK_CONTENDED);
+  const locked = lockTable(ab, t, f, slot, npages * t.writesPerEntry(slot));
+  if (locked !== H_SUCCESS) return locked;
   const ret = indirectLocked(ab, t, f, slot, index, npages, listHi, listLo);
-  unlockTable(t, slot);
+  unlockTable(t, f, slot);
   return ret;
 }
 

@@ -5,7 +5,7 @@
  * Runs in: real mode and virtual mode; allocation-free.
  */
 import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, u32 } from '../papr/frame.js';
-import { REASON_LOCK_CONTENDED, REASON_NO_TABLE, REASON_PAGE_NOT_ALLOCATED } from '../papr/reasons.js';
+import { REASON_NO_TABLE, REASON_PAGE_NOT_ALLOCATED } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { kvmIobaIndex } from '../papr/rules.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
@@ -23,9 +23,10 @@ export function kvmPutTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number
   const offset = t.offsetPages(slot);
   const index = kvmIobaIndex(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, 1);
   if (index < 0) return H_PARAMETER;
-  if (!lockTable(ab, t, slot)) return punt(f, REASON_LOCK_CONTENDED);
+  const locked = lockTable(ab, t, f, slot, t.writesPerEntry(slot));
+  if (locked !== H_SUCCESS) return locked;
   const ret = putLocked(ab, t, f, slot, index, u32(f, F_ARG_HI), u32(f, F_ARG_LO));
-  unlockTable(t, slot);
+  unlockTable(t, f, slot);
   return ret;
 }
 

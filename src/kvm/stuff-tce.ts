@@ -6,7 +6,7 @@
  * Runs in: real mode and virtual mode; allocation-free.
  */
 import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, u32 } from '../papr/frame.js';
-import { REASON_HCALL_DISABLED, REASON_LOCK_CONTENDED, REASON_NO_TABLE, REASON_PAGE_NOT_ALLOCATED } from '../papr/reasons.js';
+import { REASON_HCALL_DISABLED, REASON_NO_TABLE, REASON_PAGE_NOT_ALLOCATED } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { kvmIobaIndex, tceHasPermission } from '../papr/rules.js';
 import { toBoundedNumber } from '../papr/u64.js';
@@ -31,9 +31,11 @@ export function kvmStuffTce(ab: KvmAbilities, t: TceTables, f: Int32Array): numb
   const index = kvmIobaIndex(shift, offset, entries, t.rangeFirstPage, iobaHi, iobaLo, npagesHi, npagesLo);
   if (index < 0) return H_PARAMETER;
   const npages = toBoundedNumber(npagesHi, npagesLo);
-  if (!lockTable(ab, t, slot)) return punt(f, REASON_LOCK_CONTENDED);
+  const writes = (Math.min(index + npages, entries) - index) * t.writesPerEntry(slot);
+  const locked = lockTable(ab, t, f, slot, writes);
+  if (locked !== H_SUCCESS) return locked;
   const ret = stuffLocked(ab, t, f, slot, index, npages, entries);
-  unlockTable(t, slot);
+  unlockTable(t, f, slot);
   return ret;
 }
 

@@ -35,6 +35,8 @@ export const REASON_UA_CACHE_MISSING = 14;
 export const REASON_REGION_UNREGISTERING = 15;
 /** A hardware table level is missing and real mode cannot allocate it. */
 export const REASON_HW_LEVEL_MISSING = 16;
+/** The worker running the tier died mid-call; the tier is tried again (a retry, not an escalation). */
+export const REASON_WORKER_CRASHED = 17;
 
 export const REASON_NAMES = [
   'none',
@@ -54,6 +56,7 @@ export const REASON_NAMES = [
   'ua-cache-missing',
   'region-unregistering',
   'hw-level-missing',
+  'worker-crashed',
 ] as const;
 export type ReasonName = (typeof REASON_NAMES)[number];
 

@@ -47,6 +47,12 @@ export class GuestRam {
     return this.data.getUint32(gpa + 4, false);
   }
 
+  /** The guest writes a big-endian u64 at gpa from its halves (caller keeps it inside RAM). */
+  writeBeHalves(gpa: number, hi: number, lo: number): void {
+    this.data.setUint32(gpa, hi >>> 0, false);
+    this.data.setUint32(gpa + 4, lo >>> 0, false);
+  }
+
   /** Edge helper: the guest writes a big-endian u64 (ignored outside RAM, as a write to nothing). */
   writeBe64(gpa: bigint, value: bigint): void {
     if (gpa < 0n || gpa + 8n > BigInt(this.bytes.byteLength)) return;

@@ -38,3 +38,18 @@ export function sleepLock(words: Int32Array, index: number): void {
 export function unlock(words: Int32Array, index: number): void {
   if (Atomics.exchange(words, index, FREE) === CONTENDED) Atomics.notify(words, index, 1);
 }
+
+/**
+ * A sleeping lock for the thread that also drains the event log (the main thread): it sleeps
+ * in short naps and runs `idle` between them, so a holder waiting for log room is never
+ * waiting on this thread. Runs in: userspace.
+ */
+export function drainingLock(words: Int32Array, index: number, idle: () => void): void {
+  for (let i = 0; i < SPINS_BEFORE_SLEEP; i++) {
+    if (Atomics.compareExchange(words, index, FREE, HELD) === FREE) return;
+  }
+  while (Atomics.exchange(words, index, CONTENDED) !== FREE) {
+    idle();
+    Atomics.wait(words, index, CONTENDED, 1);
+  }
+}

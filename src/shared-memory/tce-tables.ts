@@ -10,6 +10,7 @@ import {
   HostIommu, hostWords, initHostBuffer,
 } from './hw-tables.js';
 import { GuestRam } from './guest-ram.js';
+import type { WriteLog } from './write-log.js';
 import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
 import { POW2 } from '../papr/u64.js';
 
@@ -107,6 +108,12 @@ export class TceTables {
   readonly rangeFirstPage: boolean;
   readonly spinBudget: number;
   readonly hw: HostIommu;
+  /** Where this thread's table writes are recorded (the event log), or null. */
+  writeLog: WriteLog | null = null;
+  /** This thread's running counts, read by the modelled clock: guest-view writes, hardware writes, pages allocated. */
+  statWrites = 0;
+  statHwWrites = 0;
+  statPages = 0;
 
   constructor(readonly shared: SharedMachine) {
     this.control = new Int32Array(shared.control);
@@ -188,11 +195,33 @@ export class TceTables {
   entryHi(slot: number, index: number): number {
     return this.data[(this.control[slotBase(slot) + S_DATA]! + index) * 2 + 1]! >>> 0;
   }
-  /** The single place a TCE entry is written. */
+  /** The single place a guest-view TCE entry is written; the write log hears old and new. */
   writeEntry(slot: number, index: number, hi: number, lo: number): void {
-    const w = (this.control[slotBase(slot) + S_DATA]! + index) * 2;
+    const b = slotBase(slot);
+    const w = (this.control[b + S_DATA]! + index) * 2;
+    const log = this.writeLog;
+    if (log !== null) log.recordWrite(false, this.control[b + S_LIOBN]!, index, this.data[w + 1]!, this.data[w]!, hi, lo);
+    this.statWrites++;
     this.data[w] = lo;
     this.data[w + 1] = hi;
+  }
+  /** Room in the write log for up to n writes (guest-view and hardware); false: make none. */
+  reserveWrites(n: number): boolean {
+    return this.writeLog === null || this.writeLog.reserveWrites(n);
+  }
+  releaseWrites(): void {
+    if (this.writeLog !== null) this.writeLog.releaseWrites();
+  }
+  /** Writes one guest entry can cause: itself and its hardware entries in every attached table. */
+  writesPerEntry(slot: number): number {
+    let n = 1;
+    const shift = this.pageShift(slot);
+    for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
+      const hw = this.attachedHw(slot, k);
+      if (hw < 0) break;
+      n += POW2[shift - this.hwPageShift(hw)] as number;
+    }
+    return n;
   }
   pageAllocated(slot: number, page: number): boolean {
     return this.pages[this.control[slotBase(slot) + S_PAGES]! + page] !== 0;
@@ -211,6 +240,7 @@ export class TceTables {
     return true;
   }
   allocatePage(slot: number, page: number): void {
+    this.statPages++;
     this.pages[this.control[slotBase(slot) + S_PAGES]! + page] = 1;
   }
   pageOf(index: number): number {
@@ -249,6 +279,9 @@ export class TceTables {
   }
   hwWriteEntry(hw: number, e: number, hi: number, lo: number): void {
     const w = (this.hw.hwWord(hw, HW_DATA) + e) * 2;
+    const log = this.writeLog;
+    if (log !== null) log.recordWrite(true, hw, e, this.data[w + 1]!, this.data[w]!, hi, lo);
+    this.statHwWrites++;
     this.data[w] = lo;
     this.data[w + 1] = hi;
   }

@@ -2,7 +2,7 @@ import { F_LIOBN_HI, F_LIOBN_LO, u32 } from '../papr/frame.js';
 import { qemuLiobnValid } from '../papr/rules.js';
 import { TCE_PERM_MASK } from '../papr/tce.js';
 import { toBig } from '../papr/u64.js';
-import { sleepLock, unlock } from '../shared-memory/lock.js';
+import { drainingLock, sleepLock, unlock } from '../shared-memory/lock.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 
 /** QEMU's access flags for a TCE (spapr_tce_iommu_access_flags): none, RO, WO, RW. */
@@ -28,6 +28,8 @@ export type IommuListener = (n: IommuNotification) => void;
  */
 export class SpaprIommu {
   private readonly listeners: IommuListener[] = [];
+  /** Run while waiting for a lock, when this thread also drains the event log. */
+  idle: (() => void) | null = null;
 
   constructor(readonly tables: TceTables) {}
 
@@ -42,7 +44,8 @@ export class SpaprIommu {
   }
 
   lock(slot: number): void {
-    sleepLock(this.tables.control, this.tables.lockIndex(slot));
+    if (this.idle === null) sleepLock(this.tables.control, this.tables.lockIndex(slot));
+    else drainingLock(this.tables.control, this.tables.lockIndex(slot), this.idle);
   }
 
   unlock(slot: number): void {
@@ -66,7 +69,10 @@ export class SpaprIommu {
    */
   store(slot: number, index: number, hi: number, lo: number): void {
     this.touch(slot, index);
+    // Userspace may wait for log room, so the reservation cannot fail.
+    if (!this.tables.reserveWrites(1)) throw new Error('the event log refused a userspace table write');
     this.tables.writeEntry(slot, index, hi, lo);
+    this.tables.releaseWrites();
     if (this.listeners.length === 0) return;
     const shift = BigInt(this.tables.pageShift(slot));
     const pageMask = ~((1n << shift) - 1n);

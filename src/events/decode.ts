@@ -1,0 +1,100 @@
+/**
+ * Binary records to TcesimEvents. Stateful only for what a compact record leaves out: a
+ * real-mode one-record call names its table by LIOBN and its entry by ioba, so the decoder
+ * keeps the geometry of every table it has seen created.
+ */
+import { hcallName } from '../papr/hcalls.js';
+import { reasonName } from '../papr/reasons.js';
+import { returnCodeName } from '../papr/return-codes.js';
+import { tierName } from '../papr/tiers.js';
+import { toBig } from '../papr/u64.js';
+import type { TableRef, TcesimEvent } from './events.js';
+import {
+  FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
+  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_WRITE, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_VCPU,
+  RECORD_WORDS, headFlags, headKind, headReason, headTier,
+} from './layout.js';
+
+const U64 = 0xffffffffffffffffn;
+
+interface Geometry {
+  shift: bigint;
+  offsetPages: bigint;
+}
+
+/** A record that cannot be decoded: the log is not one tcesim wrote, or it is corrupt. */
+export class LogFormatError extends Error {
+  readonly code = 'ELOGFORMAT';
+}
+
+export class EventDecoder {
+  private readonly tables = new Map<number, Geometry>();
+  private readonly f64 = new Float64Array(RECORD_WORDS / 2);
+  private readonly i32 = new Int32Array(this.f64.buffer);
+
+  /** Decode the record at word `at` of `words`, appending its events to `out`. */
+  decode(words: Int32Array, at: number, out: TcesimEvent[]): void {
+    const p = (i: number): number => words[at + R_P0 + i] as number;
+    const u = (i: number): number => (words[at + R_P0 + i] as number) >>> 0;
+    const big = (i: number): bigint => toBig(u(i + 1), u(i));
+    for (let i = 0; i < RECORD_WORDS; i++) this.i32[i] = words[at + i] as number;
+    const head = words[at + R_HEAD] as number;
+    const kind = headKind(head);
+    const vcpu = words[at + R_VCPU] as number;
+    const seq = words[at + R_SEQ] as number;
+    const time = this.f64[R_F64_TIME] as number;
+    const tableOf = (flags: number, id: number): TableRef => ({ kind: (flags & FLAG_HW) !== 0 ? 'hardware' : 'guest', id });
+    switch (kind) {
+      case KIND_PAD: return;
+      case KIND_ENTER:
+        out.push({ type: 'hcall-entered', vcpu, seq, opcode: u(0), hcall: hcallName(u(0)), liobn: big(1), ioba: big(3), arg: big(5), npages: big(7) });
+        out.push({ type: 'tier-tried', vcpu, seq, tier: tierName(headTier(head)) });
+        return;
+      case KIND_ESCALATE:
+        out.push({ type: 'escalated', vcpu, seq, from: tierName(headTier(head)), to: tierName(p(0)), reason: reasonName(headReason(head)), costNs: time });
+        out.push({ type: 'tier-tried', vcpu, seq, tier: tierName(p(0)) });
+        return;
+      case KIND_RETRY:
+        out.push({ type: 'retried', vcpu, seq, tier: tierName(headTier(head)), reason: reasonName(headReason(head)), attempt: p(0) });
+        return;
+      case KIND_WRITE:
+        out.push({ type: 'table-write', vcpu, seq, tier: tierName(headTier(head)), table: tableOf(headFlags(head), u(0)), index: u(1), old: big(2), value: big(4) });
+        return;
+      case KIND_COMPLETE:
+        out.push({ type: 'hcall-completed', vcpu, seq, tier: tierName(headTier(head)), ret: p(0), retName: returnCodeName(p(0)), out: big(1), costNs: time, wallUs: this.f64[R_F64_WALL] as number });
+        return;
+      case KIND_CALL: {
+        const tier = tierName(headTier(head));
+        const liobn = big(1);
+        const ioba = big(3);
+        const arg = big(5);
+        out.push({ type: 'hcall-entered', vcpu, seq, opcode: u(0), hcall: hcallName(u(0)), liobn, ioba, arg, npages: 0n });
+        out.push({ type: 'tier-tried', vcpu, seq, tier });
+        const wrote = (headFlags(head) & FLAG_WROTE) !== 0;
+        if (wrote) {
+          const g = this.tables.get(u(1));
+          if (g === undefined) throw new LogFormatError(`a call writes table 0x${u(1).toString(16)} before the log says it exists`);
+          const index = Number((ioba >> g.shift) - g.offsetPages);
+          out.push({ type: 'table-write', vcpu, seq, tier, table: { kind: 'guest', id: u(1) }, index, old: big(8), value: arg });
+        }
+        out.push({ type: 'hcall-completed', vcpu, seq, tier, ret: p(7), retName: returnCodeName(p(7)), out: wrote ? 0n : big(8), costNs: time, wallUs: -1 });
+        return;
+      }
+      case KIND_TABLE: {
+        const table = tableOf(headFlags(head), u(0));
+        const busOffset = big(3);
+        if (table.kind === 'guest') this.tables.set(u(0), { shift: BigInt(p(1)), offsetPages: busOffset >> BigInt(p(1)) });
+        out.push({ type: 'table-created', table, pageShift: p(1), entries: u(2), busOffset, inKernel: (p(5) & 1) !== 0, attachedTo: u(6) });
+        return;
+      }
+      case KIND_SNAPSHOT:
+        out.push({ type: 'final-entry', table: tableOf(headFlags(head), u(0)), index: u(1), value: big(2) & U64 });
+        return;
+      case KIND_SNAPSHOT_END:
+        out.push({ type: 'final-tables-end', entries: u(0), tables: u(1) });
+        return;
+      default:
+        throw new LogFormatError(`unknown record kind ${kind}`);
+    }
+  }
+}

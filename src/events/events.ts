@@ -1,0 +1,102 @@
+/**
+ * The event log as readers see it: a discriminated union decoded from the binary records.
+ * Every hypercall appears as entered, one tier-tried per tier, an escalation with its reason
+ * between tiers, its table writes, and exactly one completion.
+ */
+import type { ReasonName } from '../papr/reasons.js';
+import type { TierName } from '../papr/tiers.js';
+
+/** The call an event belongs to: the vCPU that made it and its number on that vCPU. */
+export interface CallId {
+  readonly vcpu: number;
+  readonly seq: number;
+}
+
+export interface HcallEntered extends CallId {
+  readonly type: 'hcall-entered';
+  readonly opcode: number;
+  readonly hcall: string;
+  readonly liobn: bigint;
+  readonly ioba: bigint;
+  readonly arg: bigint;
+  readonly npages: bigint;
+}
+
+export interface TierTried extends CallId {
+  readonly type: 'tier-tried';
+  readonly tier: TierName;
+}
+
+export interface Escalated extends CallId {
+  readonly type: 'escalated';
+  readonly from: TierName;
+  readonly to: TierName;
+  readonly reason: ReasonName;
+  /** Modelled nanoseconds the call had cost when it left `from`. */
+  readonly costNs: number;
+}
+
+export interface Retried extends CallId {
+  readonly type: 'retried';
+  readonly tier: TierName;
+  readonly reason: ReasonName;
+  readonly attempt: number;
+}
+
+export interface TableRef {
+  /** guest: a guest-view TCE table, id = LIOBN; hardware: a host IOMMU table, id = its index. */
+  readonly kind: 'guest' | 'hardware';
+  readonly id: number;
+}
+
+export interface TableWrite extends CallId {
+  readonly type: 'table-write';
+  readonly tier: TierName;
+  readonly table: TableRef;
+  readonly index: number;
+  readonly old: bigint;
+  readonly value: bigint;
+}
+
+export interface HcallCompleted extends CallId {
+  readonly type: 'hcall-completed';
+  readonly tier: TierName;
+  readonly ret: number;
+  readonly retName: string;
+  /** H_GET_TCE's value; 0 for the others. */
+  readonly out: bigint;
+  /** Modelled nanoseconds of the whole call. */
+  readonly costNs: number;
+  /** Wall-clock microseconds, measured when the call left its vCPU thread; -1 otherwise. */
+  readonly wallUs: number;
+}
+
+export interface TableCreated {
+  readonly type: 'table-created';
+  readonly table: TableRef;
+  readonly pageShift: number;
+  readonly entries: number;
+  readonly busOffset: bigint;
+  readonly inKernel: boolean;
+  /** For a hardware table: the LIOBN of the guest table it is attached to (0 for none). */
+  readonly attachedTo: number;
+}
+
+export interface FinalEntry {
+  readonly type: 'final-entry';
+  readonly table: TableRef;
+  readonly index: number;
+  readonly value: bigint;
+}
+
+export interface FinalTablesEnd {
+  readonly type: 'final-tables-end';
+  readonly entries: number;
+  readonly tables: number;
+}
+
+export type TcesimEvent =
+  | HcallEntered | TierTried | Escalated | Retried | TableWrite | HcallCompleted
+  | TableCreated | FinalEntry | FinalTablesEnd;
+
+export type TcesimEventType = TcesimEvent['type'];

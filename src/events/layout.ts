@@ -1,0 +1,86 @@
+/**
+ * Binary event records: fixed-size, 16 Int32 words (64 bytes), the same in the shared ring and
+ * in a log file. Every record starts with the same four words; the rest depends on its kind.
+ * docs/event-log-format.md describes the file around them.
+ */
+export const RECORD_WORDS = 16;
+export const RECORD_BYTES = RECORD_WORDS * 4;
+
+/** Ring position the record was written at; a consumer trusts a record only once it matches. */
+export const R_STAMP = 0;
+/** kind | tier << 8 | reason << 16 | flags << 24 */
+export const R_HEAD = 1;
+export const R_VCPU = 2;
+export const R_SEQ = 3;
+/** Float64 slot (words 4-5): modelled nanoseconds (meaning depends on the kind). */
+export const R_F64_TIME = 2;
+/** Payload words. */
+export const R_P0 = 6;
+export const R_P1 = 7;
+export const R_P2 = 8;
+export const R_P3 = 9;
+export const R_P4 = 10;
+export const R_P5 = 11;
+export const R_P6 = 12;
+export const R_P7 = 13;
+export const R_P8 = 14;
+export const R_P9 = 15;
+/** Float64 slot (words 12-13) for COMPLETE: wall-clock microseconds of the call, or -1. */
+export const R_F64_WALL = 6;
+
+/** Skipped by readers: a reservation slot its writer did not need. */
+export const KIND_PAD = 0;
+/** A hypercall entered: opcode, liobn, ioba, arg, npages; tier = first tier tried. */
+export const KIND_ENTER = 1;
+/** A tier gave up: tier = from, reason; P0 = next tier tried. Time = cost so far. */
+export const KIND_ESCALATE = 2;
+/** A tier's worker died during the call; the tier is tried again. P0 = attempt. */
+export const KIND_RETRY = 3;
+/** A table entry written: P0 table, P1 index, P2/P3 old lo/hi, P4/P5 new lo/hi. */
+export const KIND_WRITE = 4;
+/** A hypercall answered: tier = answering tier; P0 ret, P1/P2 out lo/hi. Time = its modelled cost. */
+export const KIND_COMPLETE = 5;
+/**
+ * A whole call in one record (real mode's fast path): entered, answered by `tier` with no
+ * escalation, and at most one guest-view write whose new value is the call's argument.
+ * P0 opcode, P1/P2 liobn, P3/P4 ioba, P5/P6 arg, P7 ret, P8/P9 out lo/hi (the old entry when
+ * FLAG_WROTE is set). Time = its modelled cost.
+ */
+export const KIND_CALL = 6;
+/** A table exists: P0 id, P1 page shift, P2 entries, P3/P4 bus offset, P5 flags (1 in kernel), P6 attached-to liobn (hardware). */
+export const KIND_TABLE = 7;
+/** A final table entry, recorded when a run ends: P0 table, P1 index, P2/P3 lo/hi. */
+export const KIND_SNAPSHOT = 8;
+/** The end of the final tables: P0 snapshot records, P1 tables. */
+export const KIND_SNAPSHOT_END = 9;
+
+/** Flags. WRITE/SNAPSHOT/TABLE: the table is a hardware IOMMU table (id = its index). */
+export const FLAG_HW = 1;
+/** CALL: the call wrote the guest-view entry; P8/P9 is the old value. */
+export const FLAG_WROTE = 2;
+
+export const NO_TIER = 0xff;
+
+export function recordHead(kind: number, tier: number, reason: number, flags: number): number {
+  return (kind & 0xff) | ((tier & 0xff) << 8) | ((reason & 0xff) << 16) | ((flags & 0xff) << 24);
+}
+export function headKind(head: number): number {
+  return head & 0xff;
+}
+export function headTier(head: number): number {
+  return (head >>> 8) & 0xff;
+}
+export function headReason(head: number): number {
+  return (head >>> 16) & 0xff;
+}
+export function headFlags(head: number): number {
+  return (head >>> 24) & 0xff;
+}
+
+// --- ring header: producer cursor and consumer cursor on separate cache lines ---
+export const RH_MAGIC = 0;
+export const RH_CAPACITY = 1;
+export const RH_HEAD = 16;
+export const RH_TAIL = 32;
+export const RH_WORDS = 48;
+export const RING_MAGIC = 0x54434552; // 'TCER'

@@ -1,0 +1,147 @@
+/**
+ * The event ring: a multi-producer, single-consumer ring of fixed-size records in shared
+ * memory. Any thread appends (real mode included: no allocation, no wait); the main thread
+ * drains.
+ *
+ * A producer reserves n consecutive records with one compare-and-swap on the head, fills them
+ * with plain stores, and publishes each with an atomic store of its ring position into the
+ * record's stamp word. The consumer takes records in position order and stops at the first
+ * whose stamp is not yet its position, so a record is never read half-written. Records reserved
+ * under a table lock are therefore in the order the writes happened to that table.
+ *
+ * Positions are 32-bit counters that wrap; the ring never holds 2^31 records, so differences
+ * are exact.
+ */
+import { RECORD_WORDS, RH_CAPACITY, RH_HEAD, RH_MAGIC, RH_TAIL, RH_WORDS, RING_MAGIC, R_STAMP } from './layout.js';
+
+export interface SharedRing {
+  readonly header: SharedArrayBuffer;
+  readonly records: SharedArrayBuffer;
+}
+
+export const MIN_RING_RECORDS = 16;
+export const MAX_RING_RECORDS = 2 ** 24;
+
+/** Main thread: allocate a ring of `capacity` records (a power of two). */
+export function allocateRing(capacity: number): SharedRing {
+  if (!Number.isInteger(capacity) || capacity < MIN_RING_RECORDS || capacity > MAX_RING_RECORDS || (capacity & (capacity - 1)) !== 0) {
+    throw new RangeError(`ring capacity ${capacity} must be a power of two from ${MIN_RING_RECORDS} to ${MAX_RING_RECORDS}`);
+  }
+  const header = new SharedArrayBuffer(RH_WORDS * 4);
+  const h = new Int32Array(header);
+  h[RH_MAGIC] = RING_MAGIC;
+  h[RH_CAPACITY] = capacity;
+  const records = new SharedArrayBuffer(capacity * RECORD_WORDS * 4);
+  const r = new Int32Array(records);
+  // Slot k first holds position k; mark it as written one lap ago so it reads as not yet due.
+  for (let k = 0; k < capacity; k++) r[k * RECORD_WORDS + R_STAMP] = (k - capacity) | 0;
+  return { header, records };
+}
+
+export class EventRing {
+  readonly header: Int32Array;
+  /** All records; record at ring position p starts at word (p & mask) * RECORD_WORDS. */
+  readonly words: Int32Array;
+  readonly f64: Float64Array;
+  readonly capacity: number;
+  readonly mask: number;
+  private headGuess = 0;
+  private tailSeen = 0;
+
+  constructor(readonly shared: SharedRing) {
+    this.header = new Int32Array(shared.header);
+    if (this.header[RH_MAGIC] !== RING_MAGIC) throw new TypeError('not a tcesim event ring (bad magic)');
+    this.capacity = this.header[RH_CAPACITY] as number;
+    this.mask = this.capacity - 1;
+    this.words = new Int32Array(shared.records);
+    this.f64 = new Float64Array(shared.records);
+    this.headGuess = Atomics.load(this.header, RH_HEAD);
+    this.tailSeen = Atomics.load(this.header, RH_TAIL);
+  }
+
+  // --- producers (any thread; allocation-free) ---
+
+  /**
+   * Reserve n consecutive records without waiting: the first position, or -1 when the ring
+   * has no room for all n. The caller fills and publishes every reserved record.
+   */
+  tryReserve(n: number): number {
+    const hdr = this.header;
+    let h = this.headGuess;
+    for (;;) {
+      if (((h + n - this.tailSeen) | 0) > this.capacity) {
+        this.tailSeen = Atomics.load(hdr, RH_TAIL);
+        h = Atomics.load(hdr, RH_HEAD);
+        if (((h + n - this.tailSeen) | 0) > this.capacity) {
+          this.headGuess = h;
+          return -1;
+        }
+      }
+      const seen = Atomics.compareExchange(hdr, RH_HEAD, h, (h + n) | 0);
+      if (seen === h) {
+        this.headGuess = (h + n) | 0;
+        return h;
+      }
+      h = seen;
+    }
+  }
+
+  /**
+   * Reserve n records, sleeping until the consumer makes room (virtual mode and other tiers
+   * that may sleep). n must not exceed the capacity.
+   */
+  reserveWaiting(n: number): number {
+    if (n > this.capacity) throw new RangeError(`cannot reserve ${n} records in a ring of ${this.capacity}`);
+    for (;;) {
+      const p = this.tryReserve(n);
+      if (p >= 0) return p;
+      const tail = Atomics.load(this.header, RH_TAIL);
+      // A timeout too, so a consumer that never notifies cannot hang a producer for ever.
+      Atomics.wait(this.header, RH_TAIL, tail, 20);
+    }
+  }
+
+  /** Word offset of the record at ring position p. */
+  offset(p: number): number {
+    return (p & this.mask) * RECORD_WORDS;
+  }
+
+  /** Publish the record at position p (after its other words are written). */
+  publish(p: number): void {
+    Atomics.store(this.words, this.offset(p) + R_STAMP, p);
+  }
+
+  // --- the consumer (one thread) ---
+
+  /** Records published and not yet consumed, in order, up to the first unpublished one. */
+  readyCount(max: number): number {
+    const tail = Atomics.load(this.header, RH_TAIL);
+    const w = this.words;
+    let n = 0;
+    while (n < max && Atomics.load(w, this.offset((tail + n) | 0) + R_STAMP) === ((tail + n) | 0)) n++;
+    return n;
+  }
+
+  /**
+   * Copy up to out.length / RECORD_WORDS ready records into out and release their slots.
+   * Returns how many records were copied.
+   */
+  drainInto(out: Int32Array): number {
+    const n = this.readyCount(Math.floor(out.length / RECORD_WORDS));
+    if (n === 0) return 0;
+    const tail = Atomics.load(this.header, RH_TAIL);
+    const w = this.words;
+    for (let i = 0; i < n; i++) {
+      const o = this.offset((tail + i) | 0);
+      out.set(w.subarray(o, o + RECORD_WORDS), i * RECORD_WORDS);
+    }
+    Atomics.store(this.header, RH_TAIL, (tail + n) | 0);
+    Atomics.notify(this.header, RH_TAIL);
+    return n;
+  }
+
+  /** Records reserved and not yet consumed (published or not). */
+  used(): number {
+    return (Atomics.load(this.header, RH_HEAD) - Atomics.load(this.header, RH_TAIL)) | 0;
+  }
+}

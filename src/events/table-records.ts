@@ -1,0 +1,91 @@
+/**
+ * Records that describe tables rather than calls: which tables exist (so a reader knows their
+ * geometry) and, at the end of a run, every non-zero entry of every table (what replay
+ * compares its rebuilt tables with). Main thread only.
+ */
+import { HW_BUS_HI, HW_BUS_LO, HW_ENTRIES, HW_PAGE_SHIFT, HW_STATE } from '../shared-memory/hw-tables.js';
+import { MAX_HW_PER_TABLE } from '../shared-memory/layout.js';
+import type { TceTables } from '../shared-memory/tce-tables.js';
+import { FLAG_HW, KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, NO_TIER, RECORD_WORDS, R_HEAD, R_P0, recordHead } from './layout.js';
+import type { EventWriter } from './writer.js';
+
+function hwAttachedTo(t: TceTables, hw: number): number {
+  for (const slot of t.liveSlots()) {
+    for (let k = 0; k < MAX_HW_PER_TABLE; k++) if (t.attachedHw(slot, k) === hw) return t.liobn(slot);
+  }
+  return 0;
+}
+
+/** A TABLE record for every live guest-view and hardware table. */
+export function recordTables(w: EventWriter, t: TceTables): void {
+  const r = new Int32Array(RECORD_WORDS);
+  for (const slot of t.liveSlots()) {
+    r.fill(0);
+    r[R_HEAD] = recordHead(KIND_TABLE, NO_TIER, 0, 0);
+    r[R_P0] = t.liobn(slot);
+    r[R_P0 + 1] = t.pageShift(slot);
+    r[R_P0 + 2] = t.entries(slot);
+    r[R_P0 + 3] = t.busOffsetLo(slot);
+    r[R_P0 + 4] = t.busOffsetHi(slot);
+    r[R_P0 + 5] = t.isInKernel(slot) ? 1 : 0;
+    w.appendRaw(r, 0);
+  }
+  for (let hw = 0; hw < t.hw.maxHw; hw++) {
+    if (t.hw.hwWord(hw, HW_STATE) === 0) continue;
+    r.fill(0);
+    r[R_HEAD] = recordHead(KIND_TABLE, NO_TIER, 0, FLAG_HW);
+    r[R_P0] = hw;
+    r[R_P0 + 1] = t.hw.hwWord(hw, HW_PAGE_SHIFT);
+    r[R_P0 + 2] = t.hw.hwWord(hw, HW_ENTRIES);
+    r[R_P0 + 3] = t.hw.hwWord(hw, HW_BUS_LO);
+    r[R_P0 + 4] = t.hw.hwWord(hw, HW_BUS_HI);
+    r[R_P0 + 5] = 1;
+    r[R_P0 + 6] = hwAttachedTo(t, hw);
+    w.appendRaw(r, 0);
+  }
+}
+
+/**
+ * The final tables: a SNAPSHOT record per non-zero entry, then SNAPSHOT_END. Call when no
+ * other thread writes any more.
+ */
+export function recordFinalTables(w: EventWriter, t: TceTables): void {
+  const r = new Int32Array(RECORD_WORDS);
+  let entries = 0;
+  let tables = 0;
+  const put = (flags: number, id: number, index: number, lo: number, hi: number): void => {
+    r.fill(0);
+    r[R_HEAD] = recordHead(KIND_SNAPSHOT, NO_TIER, 0, flags);
+    r[R_P0] = id;
+    r[R_P0 + 1] = index;
+    r[R_P0 + 2] = lo;
+    r[R_P0 + 3] = hi;
+    w.appendRaw(r, 0);
+    entries++;
+  };
+  for (const slot of t.liveSlots()) {
+    tables++;
+    const n = t.entries(slot);
+    const id = t.liobn(slot);
+    for (let i = 0; i < n; i++) {
+      const lo = t.entryLo(slot, i);
+      const hi = t.entryHi(slot, i);
+      if ((lo | hi) !== 0) put(0, id, i, lo, hi);
+    }
+  }
+  for (let hw = 0; hw < t.hw.maxHw; hw++) {
+    if (t.hw.hwWord(hw, HW_STATE) === 0) continue;
+    tables++;
+    const n = t.hw.hwWord(hw, HW_ENTRIES) >>> 0;
+    for (let e = 0; e < n; e++) {
+      const lo = t.hwEntryLo(hw, e);
+      const hi = t.hwEntryHi(hw, e);
+      if ((lo | hi) !== 0) put(FLAG_HW, hw, e, lo, hi);
+    }
+  }
+  r.fill(0);
+  r[R_HEAD] = recordHead(KIND_SNAPSHOT_END, NO_TIER, 0, 0);
+  r[R_P0] = entries;
+  r[R_P0 + 1] = tables;
+  w.appendRaw(r, 0);
+}

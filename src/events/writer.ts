@@ -1,0 +1,248 @@
+/**
+ * One thread's way into the event ring: the call records its dispatcher appends and the table
+ * writes its handlers make. Allocation-free; what it does when the ring is full is the thread's
+ * policy:
+ * - 'fail': real mode. A record that does not fit is a failure the caller turns into
+ *   H_TOO_HARD (log-full); nothing is written.
+ * - 'wait': tiers that may sleep wait for the consumer to make room.
+ * - a function: the consumer's own thread drains the ring itself, then retries.
+ */
+import { F_RES_END, F_RES_POS } from '../papr/frame.js';
+import type { WriteLog } from '../shared-memory/write-log.js';
+import {
+  FLAG_HW, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY, KIND_WRITE,
+  R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_P6, R_P7, R_P8, R_P9, R_SEQ, R_VCPU,
+  RECORD_WORDS, recordHead,
+} from './layout.js';
+import { EventRing, type SharedRing } from './ring.js';
+
+export type FullPolicy = 'fail' | 'wait' | (() => void);
+
+/** The largest reservation a thread that may not wait makes at once (a quarter of the ring). */
+export function maxNoWaitRecords(capacity: number): number {
+  return capacity >>> 2;
+}
+
+export class EventWriter implements WriteLog {
+  readonly ring: EventRing;
+  private readonly words: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly mayWait: boolean;
+  private readonly drainSelf: (() => void) | null;
+  private readonly noWaitMax: number;
+  /** The call the next records belong to. */
+  private vcpu = 0;
+  private seq = 0;
+  private tier = 0;
+  /** Reserved write records: next position to fill and one past the last. */
+  private pos = 0;
+  private end = 0;
+  /** Writes still to come in the current reservation (for chunked reservations). */
+  private pending = 0;
+  /** Frame where a worker that may crash mirrors its write reservation, or null. */
+  private tracked: Int32Array | null = null;
+
+  constructor(shared: SharedRing, readonly policy: FullPolicy) {
+    this.ring = new EventRing(shared);
+    this.words = this.ring.words;
+    this.f64 = this.ring.f64;
+    this.mayWait = policy !== 'fail';
+    this.drainSelf = typeof policy === 'function' ? policy : null;
+    this.noWaitMax = maxNoWaitRecords(this.ring.capacity);
+  }
+
+  /**
+   * Mirror write reservations into the frame's F_RES_POS/F_RES_END, so that if this thread
+   * dies holding one, the consumer's thread can pad it and the ring does not stall.
+   */
+  track(f: Int32Array | null): void {
+    this.tracked = f;
+  }
+
+  private mirror(): void {
+    const f = this.tracked;
+    if (f === null) return;
+    f[F_RES_POS] = this.pos;
+    f[F_RES_END] = this.end;
+  }
+
+  /** Records appended from now on belong to this call and tier. */
+  bind(vcpu: number, seq: number, tier: number): void {
+    this.vcpu = vcpu;
+    this.seq = seq;
+    this.tier = tier;
+  }
+
+  /** n records at once, under this thread's policy; -1 only under 'fail'. */
+  private reserve(n: number): number {
+    const ring = this.ring;
+    const p = ring.tryReserve(n);
+    if (p >= 0 || !this.mayWait) return p;
+    if (this.drainSelf === null) return ring.reserveWaiting(n);
+    for (;;) {
+      this.drainSelf();
+      const q = ring.tryReserve(n);
+      if (q >= 0) return q;
+    }
+  }
+
+  private start(p: number, kind: number, tier: number, reason: number, flags: number): number {
+    const o = this.ring.offset(p);
+    const w = this.words;
+    w[o + R_HEAD] = recordHead(kind, tier, reason, flags);
+    w[o + R_VCPU] = this.vcpu;
+    w[o + R_SEQ] = this.seq;
+    return o;
+  }
+
+  // --- table writes (WriteLog), under the table's lock ---
+
+  /**
+   * Reserve room for up to n table writes before the first is made. Under 'fail' it is all or
+   * nothing (false: make no write, answer H_TOO_HARD log-full); otherwise it waits, in chunks
+   * of at most a quarter of the ring.
+   */
+  reserveWrites(n: number): boolean {
+    if (n <= 0) return true;
+    if (!this.mayWait && n > this.noWaitMax) return false;
+    const chunk = n > this.noWaitMax ? this.noWaitMax : n;
+    const p = this.reserve(chunk);
+    if (p < 0) return false;
+    this.pos = p;
+    this.end = (p + chunk) | 0;
+    this.pending = n - chunk;
+    this.mirror();
+    return true;
+  }
+
+  recordWrite(hw: boolean, table: number, index: number, oldHi: number, oldLo: number, newHi: number, newLo: number): void {
+    if (this.pos === this.end) {
+      // Only tiers that may wait reserve in chunks; for the others the reservation was an upper bound.
+      if (this.pending <= 0 || !this.mayWait) throw new Error('table write without a reserved event record');
+      const chunk = this.pending > this.noWaitMax ? this.noWaitMax : this.pending;
+      this.pos = this.reserve(chunk);
+      this.end = (this.pos + chunk) | 0;
+      this.pending -= chunk;
+      this.mirror();
+    }
+    const p = this.pos;
+    const o = this.start(p, KIND_WRITE, this.tier, 0, hw ? FLAG_HW : 0);
+    const w = this.words;
+    w[o + R_P0] = table;
+    w[o + R_P1] = index;
+    w[o + R_P2] = oldLo;
+    w[o + R_P3] = oldHi;
+    w[o + R_P4] = newLo;
+    w[o + R_P5] = newHi;
+    this.ring.publish(p);
+    this.pos = (p + 1) | 0;
+    if (this.tracked !== null) this.tracked[F_RES_POS] = this.pos;
+  }
+
+  /** Publish the reserved records no write used as padding; before the table lock is released. */
+  releaseWrites(): void {
+    const w = this.words;
+    while (this.pos !== this.end) {
+      const p = this.pos;
+      w[this.ring.offset(p) + R_HEAD] = KIND_PAD;
+      this.ring.publish(p);
+      this.pos = (p + 1) | 0;
+    }
+    this.pending = 0;
+    this.mirror();
+  }
+
+  // --- call records (outside any table lock) ---
+
+  /** The call entered; `tier` is the first tier tried. False only under 'fail' with a full ring. */
+  enter(f: Int32Array, opcodeWord: number, tier: number, clockNs: number): boolean {
+    const p = this.reserve(1);
+    if (p < 0) return false;
+    const o = this.start(p, KIND_ENTER, tier, 0, 0);
+    const w = this.words;
+    for (let i = 0; i < 9; i++) w[o + R_P0 + i] = f[opcodeWord + i] as number;
+    this.f64[(o >> 1) + R_F64_TIME] = clockNs;
+    this.ring.publish(p);
+    return true;
+  }
+
+  escalate(from: number, reason: number, to: number, costNs: number): boolean {
+    const p = this.reserve(1);
+    if (p < 0) return false;
+    const o = this.start(p, KIND_ESCALATE, from, reason, 0);
+    this.words[o + R_P0] = to;
+    this.f64[(o >> 1) + R_F64_TIME] = costNs;
+    this.ring.publish(p);
+    return true;
+  }
+
+  retry(tier: number, reason: number, attempt: number): boolean {
+    const p = this.reserve(1);
+    if (p < 0) return false;
+    const o = this.start(p, KIND_RETRY, tier, reason, 0);
+    this.words[o + R_P0] = attempt;
+    this.ring.publish(p);
+    return true;
+  }
+
+  complete(tier: number, ret: number, outLo: number, outHi: number, costNs: number, wallUs: number): boolean {
+    const p = this.reserve(1);
+    if (p < 0) return false;
+    const o = this.start(p, KIND_COMPLETE, tier, 0, 0);
+    const w = this.words;
+    w[o + R_P0] = ret;
+    w[o + R_P1] = outLo;
+    w[o + R_P2] = outHi;
+    this.f64[(o >> 1) + R_F64_TIME] = costNs;
+    this.f64[(o >> 1) + R_F64_WALL] = wallUs;
+    this.ring.publish(p);
+    return true;
+  }
+
+  /**
+   * Real mode's one-record call (see KIND_CALL). Reserve it with reserveCall() under the table
+   * lock when the call writes, so that the write keeps its place among the table's writes.
+   */
+  reserveCall(): number {
+    return this.reserve(1);
+  }
+
+  publishCall(
+    p: number, f: Int32Array, opcodeWord: number, tier: number, wrote: boolean,
+    ret: number, outLo: number, outHi: number, costNs: number,
+  ): void {
+    const o = this.start(p, KIND_CALL, tier, 0, wrote ? 2 : 0);
+    const w = this.words;
+    for (let i = 0; i < 7; i++) w[o + R_P0 + i] = f[opcodeWord + i] as number;
+    w[o + R_P7] = ret;
+    w[o + R_P8] = outLo;
+    w[o + R_P9] = outHi;
+    this.f64[(o >> 1) + R_F64_TIME] = costNs;
+    this.ring.publish(p);
+  }
+
+  /** Main thread only: append an already encoded record (tables, snapshots). */
+  appendRaw(src: Int32Array, at: number): void {
+    const p = this.reserve(1);
+    if (p < 0) throw new Error('event ring full');
+    const o = this.ring.offset(p);
+    for (let i = 1; i < RECORD_WORDS; i++) this.words[o + i] = src[at + i] as number;
+    this.ring.publish(p);
+  }
+}
+
+/**
+ * Consumer's thread, after a producer died: publish the records [from, to) it had reserved
+ * and not written as padding, so the ring moves past them.
+ */
+export function padAbandoned(ring: EventRing, from: number, to: number): number {
+  let n = 0;
+  for (let p = from; p !== to; p = (p + 1) | 0) {
+    const o = ring.offset(p);
+    if (Atomics.load(ring.words, o) === p) continue; // already published
+    ring.words[o + R_HEAD] = KIND_PAD;
+    ring.publish(p);
+    n++;
+  }
+  return n;
+}

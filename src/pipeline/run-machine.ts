@@ -1,0 +1,107 @@
+/**
+ * The main thread's side of a run: the shared machine (tables, guest RAM), the event ring and
+ * its drain and sinks, the QEMU model, and the vCPU frames, set up the same way whether the
+ * run is threaded or inline.
+ */
+import { LogDrain, FileRecordSink, MemoryRecordSink, EventStreamSink } from '../events/drain.js';
+import { LogFileWriter } from '../events/log-file.js';
+import { allocateRing, type SharedRing } from '../events/ring.js';
+import { recordFinalTables, recordTables } from '../events/table-records.js';
+import { EventWriter } from '../events/writer.js';
+import { FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
+import { MODES } from '../papr/tiers.js';
+import { CallStats } from '../report/call-stats.js';
+import { TceTables, allocateSharedMachine, type SharedMachine } from '../shared-memory/tce-tables.js';
+import { spaprTceHcalls, type HcallTable } from '../userspace/hcall-table.js';
+import { SpaprIommu } from '../userspace/spapr-iommu.js';
+import { workloadByName } from '../workload/registry.js';
+import type { WorkloadSpec } from '../workload/workload.js';
+import { TierMeter } from './costs.js';
+import { defaultMachineConfig } from './machine-config.js';
+import { MODE_TIERS } from './machine.js';
+import { checkRunOptions, type RunOptions } from './run-options.js';
+import type { StepContext } from './steps.js';
+
+export const RUN_LOG_FORMAT = 'tcesim-run';
+
+export class RunMachine {
+  readonly spec: WorkloadSpec;
+  readonly shared: SharedMachine;
+  readonly ring: SharedRing;
+  readonly frames: SharedArrayBuffer;
+  readonly tables: TceTables;
+  readonly drain: LogDrain;
+  readonly writer: EventWriter;
+  readonly qemu: SpaprIommu;
+  readonly hcalls: HcallTable;
+  readonly stats = new CallStats();
+  readonly memory: MemoryRecordSink | null;
+  readonly stream = new EventStreamSink();
+  readonly file: LogFileWriter | null;
+  readonly firstTier: number;
+  readonly main: StepContext;
+
+  constructor(readonly options: RunOptions) {
+    checkRunOptions(options);
+    if (!MODES.includes(options.mode)) throw new RangeError(`mode ${JSON.stringify(options.mode)} must be one of ${MODES.join(', ')}`);
+    this.spec = workloadByName(options.workload);
+    const config = defaultMachineConfig();
+    config.tables = this.spec.tables(options.vcpus);
+    const entries = config.tables.reduce((n, t) => n + t.entries, 0);
+    this.shared = allocateSharedMachine({
+      ramBytes: Number(config.ramBytes),
+      hostPageShift: config.hostPageShift,
+      inKernelMultiTce: config.inKernelMultiTce,
+      rangeCheck: config.rangeCheck,
+      maxTables: Math.max(config.maxTables, config.tables.length),
+      arenaEntries: entries + 2 ** 16,
+      spinBudget: config.spinBudget,
+    });
+    this.tables = new TceTables(this.shared);
+    for (const tb of config.tables) {
+      this.tables.create({ ...tb, inKernel: options.mode !== 'userspace' && !tb.userspaceOnly });
+    }
+    this.firstTier = MODE_TIERS[options.mode][0] as number;
+    this.ring = allocateRing(options.ringRecords);
+    this.frames = new SharedArrayBuffer(options.vcpus * FRAME_BYTES);
+    this.drain = new LogDrain(this.ring);
+    this.drain.addSink(this.stats);
+    this.drain.addSink(this.stream);
+    this.memory = options.keepRecords ? new MemoryRecordSink() : null;
+    if (this.memory !== null) this.drain.addSink(this.memory);
+    this.file = options.log === null ? null : new LogFileWriter(options.log, this.description());
+    if (this.file !== null) this.drain.addSink(new FileRecordSink(this.file));
+    this.writer = new EventWriter(this.ring, () => this.drain.drain());
+    this.tables.writeLog = this.writer;
+    this.qemu = new SpaprIommu(this.tables);
+    this.qemu.idle = () => this.drain.drain();
+    this.hcalls = spaprTceHcalls();
+    this.main = { t: this.tables, w: this.writer, meter: new TierMeter(options.costs) };
+    recordTables(this.writer, this.tables);
+    this.drain.drain();
+  }
+
+  /** The run's description, stored in the log file header. */
+  description(): Record<string, unknown> {
+    const o = this.options;
+    return {
+      format: RUN_LOG_FORMAT, mode: o.mode, vcpus: o.vcpus, workload: o.workload, calls: o.calls, seed: o.seed,
+      costs: o.costs, ringRecords: o.ringRecords,
+    };
+  }
+
+  frame(vcpu: number): { f: Int32Array; fd: Float64Array } {
+    return {
+      f: new Int32Array(this.frames, vcpu * FRAME_BYTES, FRAME_WORDS),
+      fd: new Float64Array(this.frames, vcpu * FRAME_BYTES, FRAME_WORDS / 2),
+    };
+  }
+
+  /** After every thread has stopped: record the final tables, drain, close the file. */
+  finish(): void {
+    recordFinalTables(this.writer, this.tables);
+    this.drain.drain();
+    this.stream.complete();
+    this.file?.close();
+  }
+}

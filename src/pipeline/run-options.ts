@@ -1,0 +1,56 @@
+import type { Mode } from '../papr/tiers.js';
+import { defaultCosts, type CostTable } from './costs.js';
+
+export interface RunOptions {
+  mode: Mode;
+  /** vCPU threads. */
+  vcpus: number;
+  workload: string;
+  /** Calls each vCPU makes. */
+  calls: number;
+  seed: number;
+  /** Binary event log file, or null for none. */
+  log: string | null;
+  costs: CostTable;
+  /** Event ring size in records (a power of two). */
+  ringRecords: number;
+  /** Virtual-mode pool threads. */
+  poolThreads: number;
+  /** Keep every record in memory (for replay in the same process and tests). */
+  keepRecords: boolean;
+  /** Fault injection: the pool worker making the Nth table write (1-based, run-wide) dies right after it. 0: none. */
+  crashPoolAtWrite: number;
+}
+
+export const MAX_VCPUS = 64;
+
+export function defaultRunOptions(): RunOptions {
+  return {
+    mode: 'realmode',
+    vcpus: 2,
+    workload: 'nic',
+    calls: 200_000,
+    seed: 1,
+    log: null,
+    costs: defaultCosts(),
+    ringRecords: 2 ** 19,
+    poolThreads: 1,
+    keepRecords: false,
+    crashPoolAtWrite: 0,
+  };
+}
+
+/** Refuse options a run cannot honour, naming the bad value. */
+export function checkRunOptions(o: RunOptions): void {
+  const int = (name: string, v: number, min: number, max: number): void => {
+    if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} ${v} must be an integer from ${min} to ${max}`);
+  };
+  int('vcpus', o.vcpus, 1, MAX_VCPUS);
+  int('calls', o.calls, 1, 2 ** 31 - 1);
+  int('seed', o.seed, 0, 2 ** 32 - 1);
+  int('pool threads', o.poolThreads, 1, 16);
+  int('crash-pool-at-write', o.crashPoolAtWrite, 0, 2 ** 31 - 1);
+  if (!Number.isInteger(o.ringRecords) || o.ringRecords < 1024 || (o.ringRecords & (o.ringRecords - 1)) !== 0 || o.ringRecords > 2 ** 24) {
+    throw new RangeError(`ring records ${o.ringRecords} must be a power of two from 1024 to 2^24`);
+  }
+}

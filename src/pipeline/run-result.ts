@@ -1,0 +1,18 @@
+import type { CallStats } from '../report/call-stats.js';
+import type { RunOptions } from './run-options.js';
+import type { VcpuTotals } from './vcpu.js';
+
+export interface RunResult {
+  readonly options: RunOptions;
+  readonly vcpus: readonly VcpuTotals[];
+  /** Wall-clock milliseconds from the first call to the last answer. */
+  readonly wallMs: number;
+  readonly stats: CallStats;
+  /** Every record of the run, when options.keepRecords. */
+  readonly records: Int32Array | null;
+  readonly recordCount: number;
+  /** Pool workers that died mid-call (each call was retried and completed once). */
+  readonly workerCrashes: number;
+  /** Whether the vCPUs shared tables (paths then depend on timing). */
+  readonly sharedTables: boolean;
+}

@@ -1,0 +1,133 @@
+/**
+ * Aggregates a run from its raw records, as they are drained or read back from a log file:
+ * per hcall and answering tier the count and the modelled and wall-clock latencies; per
+ * escalation reason its count; per tier the calls it answered. Raw records, not decoded
+ * events, so a run of millions of calls is summed without building an object per event.
+ */
+import { headFlags, headKind, headReason, headTier, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_RETRY, KIND_WRITE, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_VCPU, RECORD_WORDS } from '../events/layout.js';
+import type { RecordSink } from '../events/drain.js';
+
+/** A growable array of doubles. */
+class Samples {
+  data = new Float64Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  sorted(): Float64Array {
+    return this.data.slice(0, this.length).sort();
+  }
+}
+
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly samples: number;
+}
+
+export interface CallGroup {
+  readonly opcode: number;
+  readonly tier: number;
+  count: number;
+  readonly modelledNs: Samples;
+  readonly wallUs: Samples;
+}
+
+export function summarize(s: { sorted(): Float64Array; length: number }): LatencySummary | null {
+  if (s.length === 0) return null;
+  const a = s.sorted();
+  const at = (q: number): number => a[Math.min(a.length - 1, Math.ceil(q * a.length) - 1)] as number;
+  return { p50: at(0.5), p99: at(0.99), max: a[a.length - 1] as number, samples: a.length };
+}
+
+export class CallStats implements RecordSink {
+  readonly groups = new Map<number, CallGroup>();
+  /** Escalations by reason number. */
+  readonly escalations = new Map<number, number>();
+  /** Escalations by "from>to" tier pair and reason, for the path table. */
+  readonly writesByTier = [0, 0, 0];
+  retries = 0;
+  entered = 0;
+  completed = 0;
+  /** Modelled nanoseconds of all calls answered by each tier. */
+  readonly tierNs = [0, 0, 0];
+  readonly tierCalls = [0, 0, 0];
+  /** Opcode of the call in flight on each vCPU (one at a time per vCPU). */
+  private readonly inFlight = new Map<number, number>();
+  private readonly f64 = new Float64Array(RECORD_WORDS / 2);
+  private readonly i32 = new Int32Array(this.f64.buffer);
+
+  private group(opcode: number, tier: number): CallGroup {
+    const key = opcode * 4 + tier;
+    let g = this.groups.get(key);
+    if (g === undefined) {
+      g = { opcode, tier, count: 0, modelledNs: new Samples(), wallUs: new Samples() };
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  private done(opcode: number, tier: number, costNs: number, wallUs: number): void {
+    const g = this.group(opcode, tier);
+    g.count++;
+    g.modelledNs.push(costNs);
+    if (wallUs >= 0) g.wallUs.push(wallUs);
+    this.completed++;
+    if (tier < 3) {
+      this.tierNs[tier] = (this.tierNs[tier] as number) + costNs;
+      this.tierCalls[tier] = (this.tierCalls[tier] as number) + 1;
+    }
+  }
+
+  records(words: Int32Array, count: number): void {
+    for (let r = 0; r < count; r++) {
+      const o = r * RECORD_WORDS;
+      const head = words[o + R_HEAD] as number;
+      const kind = headKind(head);
+      switch (kind) {
+        case KIND_ENTER:
+          this.entered++;
+          this.inFlight.set(words[o + R_VCPU] as number, (words[o + R_P0] as number) >>> 0);
+          break;
+        case KIND_CALL: {
+          this.entered++;
+          this.copy(words, o);
+          this.done((words[o + R_P0] as number) >>> 0, headTier(head), this.f64[R_F64_TIME] as number, -1);
+          if ((headFlags(head) & FLAG_WROTE) !== 0) this.writesByTier[headTier(head)]!++;
+          break;
+        }
+        case KIND_COMPLETE: {
+          this.copy(words, o);
+          const opcode = this.inFlight.get(words[o + R_VCPU] as number) ?? -1;
+          this.done(opcode, headTier(head), this.f64[R_F64_TIME] as number, this.f64[R_F64_WALL] as number);
+          break;
+        }
+        case KIND_ESCALATE: {
+          const reason = headReason(head);
+          this.escalations.set(reason, (this.escalations.get(reason) ?? 0) + 1);
+          break;
+        }
+        case KIND_RETRY:
+          this.retries++;
+          break;
+        case KIND_WRITE: {
+          const tier = headTier(head);
+          if (tier < 3) this.writesByTier[tier]!++;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  private copy(words: Int32Array, o: number): void {
+    for (let i = 0; i < RECORD_WORDS; i++) this.i32[i] = words[o + i] as number;
+  }
+}

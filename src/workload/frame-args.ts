@@ -1,0 +1,17 @@
+import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, F_OPCODE } from '../papr/frame.js';
+
+/** Write a call's inputs into a frame from 32-bit halves. */
+export function setCall(
+  f: Int32Array, opcode: number, liobn: number, iobaHi: number, iobaLo: number,
+  argHi: number, argLo: number, npages: number,
+): void {
+  f[F_OPCODE] = opcode;
+  f[F_LIOBN_LO] = liobn;
+  f[F_LIOBN_HI] = 0;
+  f[F_IOBA_LO] = iobaLo;
+  f[F_IOBA_HI] = iobaHi;
+  f[F_ARG_LO] = argLo;
+  f[F_ARG_HI] = argHi;
+  f[F_NPAGES_LO] = npages;
+  f[F_NPAGES_HI] = 0;
+}

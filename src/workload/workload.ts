@@ -1,0 +1,35 @@
+/**
+ * Workloads: the traffic a vCPU generates. A workload runs on its vCPU's thread and fills the
+ * hcall frame's inputs for one call at a time (allocation-free), so it is rebuilt on that
+ * thread from its name, the run's seed and the vCPU number.
+ */
+import type { TableConfig } from '../pipeline/machine-config.js';
+import type { GuestRam } from '../shared-memory/guest-ram.js';
+
+export interface WorkloadContext {
+  readonly seed: number;
+  readonly vcpu: number;
+  readonly vcpus: number;
+  /** Calls this vCPU makes. */
+  readonly calls: number;
+  readonly ram: GuestRam;
+}
+
+export interface Workload {
+  /** Fill the frame's inputs (opcode, liobn, ioba, arg, npages) for the next call. */
+  next(f: Int32Array): void;
+  /** Bytes of guest memory the last call mapped for DMA (0 for unmaps, reads, failures). */
+  readonly mappedBytes: number;
+  /** Modelled nanoseconds the guest spends between this call and the next (driver work). */
+  readonly guestNs: number;
+}
+
+export interface WorkloadSpec {
+  readonly name: string;
+  readonly description: string;
+  /** The tables the machine needs for this workload with `vcpus` vCPUs. */
+  tables(vcpus: number): TableConfig[];
+  /** Whether vCPUs share a table (then lock contention, and so paths, depend on timing). */
+  readonly sharesTables: boolean;
+  create(ctx: WorkloadContext): Workload;
+}
