@@ -199,11 +199,14 @@ export class TceTables {
   writeEntry(slot: number, index: number, hi: number, lo: number): void {
     const b = slotBase(slot);
     const w = (this.control[b + S_DATA]! + index) * 2;
-    const log = this.writeLog;
-    if (log !== null) log.recordWrite(false, this.control[b + S_LIOBN]!, index, this.data[w + 1]!, this.data[w]!, hi, lo);
-    this.statWrites++;
+    const oldLo = this.data[w]!;
+    const oldHi = this.data[w + 1]!;
     this.data[w] = lo;
     this.data[w + 1] = hi;
+    this.statWrites++;
+    // Logged once made: a worker that dies right after a write has it in the log.
+    const log = this.writeLog;
+    if (log !== null) log.recordWrite(false, this.control[b + S_LIOBN]!, index, oldHi, oldLo, hi, lo);
   }
   /** Room in the write log for up to n writes (guest-view and hardware); false: make none. */
   reserveWrites(n: number): boolean {
@@ -279,11 +282,13 @@ export class TceTables {
   }
   hwWriteEntry(hw: number, e: number, hi: number, lo: number): void {
     const w = (this.hw.hwWord(hw, HW_DATA) + e) * 2;
-    const log = this.writeLog;
-    if (log !== null) log.recordWrite(true, hw, e, this.data[w + 1]!, this.data[w]!, hi, lo);
-    this.statHwWrites++;
+    const oldLo = this.data[w]!;
+    const oldHi = this.data[w + 1]!;
     this.data[w] = lo;
     this.data[w + 1] = hi;
+    this.statHwWrites++;
+    const log = this.writeLog;
+    if (log !== null) log.recordWrite(true, hw, e, oldHi, oldLo, hi, lo);
   }
 
   // --- table life cycle (main thread only: KVM_CREATE_SPAPR_TCE_64 and QEMU) ---
