@@ -1,32 +1,47 @@
 import { VectorError } from '../conformance/values.js';
 import { CONFORMANCE_HELP, conformanceCommand } from './conformance-command.js';
-import { BUNDLED_VECTORS } from './paths.js';
+import { REPLAY_HELP, REPORT_HELP, replayCommand, reportCommand } from './log-commands.js';
+import { RUN_HELP, runCommand } from './run-command.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `tcesim — a simulator of the POWER sPAPR TCE hypercall pipeline
 
 Usage:
+  tcesim run [options]         run a workload on the threaded pipeline and print the report
+  tcesim start                 the default job: tcesim run with its defaults
+  tcesim replay LOG [--verify] rebuild the tables from an event log and check them
+  tcesim report LOG            the report of a run, from its event log
   tcesim conformance PATH...   run conformance vectors (files or folders)
-  tcesim start                 the default job: the bundled conformance vectors
-  tcesim help [COMMAND]        this text, or a command's
+  tcesim help [COMMAND]        this text, or a command's`;
 
-${CONFORMANCE_HELP}`;
+const HELPS: Readonly<Record<string, string>> = {
+  run: RUN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, conformance: CONFORMANCE_HELP,
+};
 
-/** Runs a command line and returns its exit code; never throws. */
-export function runCli(argv: string[], out: (line: string) => void, err: (line: string) => void): number {
+/** Runs a command line and returns its exit code; misuse is one line on err and exit code 2. */
+export async function runCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'conformance':
         return conformanceCommand(rest, out);
+      case 'run':
+        return await runCommand(rest, out);
       case 'start':
         if (rest.length > 0) throw new UsageError(`start takes no arguments, got ${rest.join(' ')}`);
-        return conformanceCommand([BUNDLED_VECTORS], out);
+        return await runCommand([], out);
+      case 'replay':
+        return replayCommand(rest, out);
+      case 'report':
+        return reportCommand(rest, out);
       case 'help':
       case '--help':
-      case '-h':
-        out(rest[0] === 'conformance' ? CONFORMANCE_HELP : HELP);
+      case '-h': {
+        const topic = rest[0];
+        if (topic !== undefined && HELPS[topic] === undefined) throw new UsageError(`no help on '${topic}' (commands: ${Object.keys(HELPS).join(', ')})`);
+        out(topic === undefined ? HELP : (HELPS[topic] as string));
         return 0;
+      }
       case undefined:
         err('tcesim: no command given (try: tcesim help)');
         return 2;

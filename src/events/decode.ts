@@ -11,7 +11,7 @@ import { toBig } from '../papr/u64.js';
 import type { TableRef, TcesimEvent } from './events.js';
 import {
   FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
-  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_WRITE, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_VCPU,
+  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_VCPU,
   RECORD_WORDS, headFlags, headKind, headReason, headTier,
 } from './layout.js';
 
@@ -89,6 +89,12 @@ export class EventDecoder {
       }
       case KIND_SNAPSHOT:
         out.push({ type: 'final-entry', table: tableOf(headFlags(head), u(0)), index: u(1), value: big(2) & U64 });
+        return;
+      case KIND_VCPU_TOTALS:
+        out.push({
+          type: 'vcpu-finished', vcpu, calls: seq, clockNs: time, hcallNs: this.f64[R_F64_HCALL_NS] as number,
+          mappedBytes: this.f64[R_F64_MAPPED] as number, runWallMs: this.f64[R_F64_RUN_WALL_MS] as number,
+        });
         return;
       case KIND_SNAPSHOT_END:
         out.push({ type: 'final-tables-end', entries: u(0), tables: u(1) });

@@ -95,8 +95,19 @@ export interface FinalTablesEnd {
   readonly tables: number;
 }
 
+export interface VcpuFinished {
+  readonly type: 'vcpu-finished';
+  readonly vcpu: number;
+  readonly calls: number;
+  /** Modelled nanoseconds: calls plus the guest's own time between them. */
+  readonly clockNs: number;
+  readonly hcallNs: number;
+  readonly mappedBytes: number;
+  readonly runWallMs: number;
+}
+
 export type TcesimEvent =
   | HcallEntered | TierTried | Escalated | Retried | TableWrite | HcallCompleted
-  | TableCreated | FinalEntry | FinalTablesEnd;
+  | TableCreated | FinalEntry | FinalTablesEnd | VcpuFinished;
 
 export type TcesimEventType = TcesimEvent['type'];

@@ -54,6 +54,15 @@ export const KIND_SNAPSHOT = 8;
 /** The end of the final tables: P0 snapshot records, P1 tables. */
 export const KIND_SNAPSHOT_END = 9;
 
+/**
+ * A vCPU's totals at the end of a run: R_SEQ calls made; Float64 slots: time = modelled clock,
+ * [3] modelled ns in hypercalls, [4] bytes mapped by successful calls, [5] the run's wall-clock ms.
+ */
+export const KIND_VCPU_TOTALS = 10;
+export const R_F64_HCALL_NS = 3;
+export const R_F64_MAPPED = 4;
+export const R_F64_RUN_WALL_MS = 5;
+
 /** Flags. WRITE/SNAPSHOT/TABLE: the table is a hardware IOMMU table (id = its index). */
 export const FLAG_HW = 1;
 /** CALL: the call wrote the guest-view entry; P8/P9 is the old value. */

@@ -6,7 +6,10 @@
 import { HW_BUS_HI, HW_BUS_LO, HW_ENTRIES, HW_PAGE_SHIFT, HW_STATE } from '../shared-memory/hw-tables.js';
 import { MAX_HW_PER_TABLE } from '../shared-memory/layout.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
-import { FLAG_HW, KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, NO_TIER, RECORD_WORDS, R_HEAD, R_P0, recordHead } from './layout.js';
+import {
+  FLAG_HW, KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, NO_TIER, RECORD_WORDS, R_F64_HCALL_NS, R_F64_MAPPED,
+  R_F64_RUN_WALL_MS, R_F64_TIME, R_HEAD, R_P0, R_SEQ, R_VCPU, recordHead,
+} from './layout.js';
 import type { EventWriter } from './writer.js';
 
 function hwAttachedTo(t: TceTables, hw: number): number {
@@ -88,4 +91,29 @@ export function recordFinalTables(w: EventWriter, t: TceTables): void {
   r[R_P0] = entries;
   r[R_P0 + 1] = tables;
   w.appendRaw(r, 0);
+}
+
+export interface VcpuTotalsRecord {
+  readonly vcpu: number;
+  readonly calls: number;
+  readonly clockNs: number;
+  readonly hcallNs: number;
+  readonly mappedBytes: number;
+}
+
+/** A VCPU_TOTALS record per vCPU, so a log alone gives the run's modelled figures. */
+export function recordVcpuTotals(w: EventWriter, totals: readonly VcpuTotalsRecord[], runWallMs: number): void {
+  const r = new Int32Array(RECORD_WORDS);
+  const d = new Float64Array(r.buffer);
+  for (const t of totals) {
+    r.fill(0);
+    r[R_HEAD] = recordHead(KIND_VCPU_TOTALS, NO_TIER, 0, 0);
+    r[R_VCPU] = t.vcpu;
+    r[R_SEQ] = t.calls;
+    d[R_F64_TIME] = t.clockNs;
+    d[R_F64_HCALL_NS] = t.hcallNs;
+    d[R_F64_MAPPED] = t.mappedBytes;
+    d[R_F64_RUN_WALL_MS] = runWallMs;
+    w.appendRaw(r, 0);
+  }
 }

@@ -34,7 +34,7 @@ export function runInline(options: RunOptions): RunResult {
   }
   const wallMs = performance.now() - start;
   m.drain.drain();
-  m.finish();
+  m.finish(vcpus.map((v) => v.totals), wallMs);
   return {
     options, vcpus: vcpus.map((v) => v.totals), wallMs, stats: m.stats,
     records: m.memory?.words() ?? null, recordCount: m.drain.drained, workerCrashes: 0,

@@ -6,7 +6,7 @@
 import { LogDrain, FileRecordSink, MemoryRecordSink, EventStreamSink } from '../events/drain.js';
 import { LogFileWriter } from '../events/log-file.js';
 import { allocateRing, type SharedRing } from '../events/ring.js';
-import { recordFinalTables, recordTables } from '../events/table-records.js';
+import { recordFinalTables, recordTables, recordVcpuTotals } from '../events/table-records.js';
 import { EventWriter } from '../events/writer.js';
 import { FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
 import { MODES } from '../papr/tiers.js';
@@ -21,6 +21,7 @@ import { defaultMachineConfig } from './machine-config.js';
 import { MODE_TIERS } from './machine.js';
 import { checkRunOptions, type RunOptions } from './run-options.js';
 import type { StepContext } from './steps.js';
+import type { VcpuTotals } from './vcpu.js';
 
 export const RUN_LOG_FORMAT = 'tcesim-run';
 
@@ -97,8 +98,9 @@ export class RunMachine {
     };
   }
 
-  /** After every thread has stopped: record the final tables, drain, close the file. */
-  finish(): void {
+  /** After every thread has stopped: record the vCPUs' totals and the final tables, drain, close the file. */
+  finish(totals: readonly VcpuTotals[], wallMs: number): void {
+    recordVcpuTotals(this.writer, totals, wallMs);
     recordFinalTables(this.writer, this.tables);
     this.drain.drain();
     this.stream.complete();

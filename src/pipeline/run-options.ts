@@ -29,7 +29,7 @@ export function defaultRunOptions(): RunOptions {
     mode: 'realmode',
     vcpus: 2,
     workload: 'nic',
-    calls: 200_000,
+    calls: 1_000_000,
     seed: 1,
     log: null,
     costs: defaultCosts(),

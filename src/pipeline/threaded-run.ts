@@ -153,8 +153,8 @@ export async function runThreaded(options: RunOptions, lifecycle = new RunLifecy
     await pool.destroy();
   }
   m.drain.drain();
-  m.finish();
   const wallMs = finishedAt - start;
+  m.finish(totals, wallMs);
   lifecycle.emit('run-finished', { wallMs, records: m.drain.drained });
   return {
     options, vcpus: totals, wallMs, stats: m.stats, records: m.memory?.words() ?? null,

@@ -4,7 +4,11 @@
  * escalation reason its count; per tier the calls it answered. Raw records, not decoded
  * events, so a run of millions of calls is summed without building an object per event.
  */
-import { headFlags, headKind, headReason, headTier, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_RETRY, KIND_WRITE, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_VCPU, RECORD_WORDS } from '../events/layout.js';
+import {
+  FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_RETRY, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS,
+  R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_VCPU, RECORD_WORDS, headFlags, headKind,
+  headReason, headTier,
+} from '../events/layout.js';
 import type { RecordSink } from '../events/drain.js';
 
 /** A growable array of doubles. */
@@ -53,6 +57,9 @@ export class CallStats implements RecordSink {
   /** Escalations by "from>to" tier pair and reason, for the path table. */
   readonly writesByTier = [0, 0, 0];
   retries = 0;
+  /** Each vCPU's totals, from the records written when the run ended. */
+  readonly vcpus: { vcpu: number; calls: number; clockNs: number; hcallNs: number; mappedBytes: number }[] = [];
+  runWallMs = -1;
   entered = 0;
   completed = 0;
   /** Modelled nanoseconds of all calls answered by each tier. */
@@ -113,6 +120,14 @@ export class CallStats implements RecordSink {
           this.escalations.set(reason, (this.escalations.get(reason) ?? 0) + 1);
           break;
         }
+        case KIND_VCPU_TOTALS:
+          this.copy(words, o);
+          this.vcpus.push({
+            vcpu: words[o + R_VCPU] as number, calls: words[o + R_SEQ] as number, clockNs: this.f64[R_F64_TIME] as number,
+            hcallNs: this.f64[R_F64_HCALL_NS] as number, mappedBytes: this.f64[R_F64_MAPPED] as number,
+          });
+          this.runWallMs = this.f64[R_F64_RUN_WALL_MS] as number;
+          break;
         case KIND_RETRY:
           this.retries++;
           break;
