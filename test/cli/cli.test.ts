@@ -48,6 +48,18 @@ test('misuse prints one line naming the problem and exits 2', async () => {
     [['conformance', '--fast', VECTORS], /--fast/],
     [['conformance'], /at least one vector file/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['run', '--mode', 'turbo'], /--mode "turbo" must be one of realmode, virtmode, userspace/],
+    [['run', '--calls', 'many'], /--calls "many" is not a non-negative integer/],
+    [['run', '--vcpus', '0'], /vcpus 0 must be an integer from 1 to 64/],
+    [['run', '--workload', 'disk'], /--workload "disk" is not one of nic, mixed, contention/],
+    [['run', '--cost', 'warpDrive=3'], /unknown cost "warpDrive"/],
+    [['run', '--cost', 'realmodeEntry'], /--cost "realmodeEntry" must be NAME=NANOSECONDS/],
+    [['run', '--ring', '1000'], /ring records 1000 must be a power of two/],
+    [['run', '--turbo'], /--turbo/],
+    [['replay', join(dir, 'no-such.tcelog')], /cannot read log .*no-such\.tcelog/],
+    [['replay', malformed], /malformed\.json: not a tcesim event log/],
+    [['report'], /report needs exactly one log file/],
+    [['help', 'frobnicate'], /no help on 'frobnicate'/],
     [[], /no command given/],
   ];
   for (const [argv, pattern] of cases) {
@@ -58,6 +70,30 @@ test('misuse prints one line naming the problem and exits 2', async () => {
     assert.not.match(r.err[0]!, /\n\s+at /);
     assert.equal(r.out, []);
   }
+});
+
+test('run writes a log that replay --verify rebuilds and report reads back', async () => {
+  const log = join(dir, 'run.tcelog');
+  const r = await run('run', '--inline', '--workload', 'mixed', '--calls', '500', '--seed', '9', '--log', log);
+  assert.is(r.code, 0, r.err.join('\n'));
+  assert.match(r.out.join('\n'), /mode realmode, workload mixed, 2 vCPU\(s\) x 500 calls, seed 9/);
+  assert.match(r.out.join('\n'), /calls: 1,000 completed of 1,000 entered/);
+  const v = await run('replay', log, '--verify');
+  assert.is(v.code, 0, v.out.join('\n'));
+  assert.is(v.out.at(-1), 'verify: OK');
+  const rep = await run('report', log);
+  assert.is(rep.code, 0);
+  const lines = (x: string[]): string[] => x.filter((l) => !l.startsWith('wall-clock') && !l.startsWith('calls:') && !/H_|^event log/.test(l));
+  assert.equal(lines(rep.out), lines(r.out), 'the report from the log matches the run (modelled figures, escalations, tiers)');
+});
+
+test('the threaded run command prints the report with modelled and wall-clock throughput', async () => {
+  const r = await run('run', '--calls', '2000', '--mode', 'virtmode');
+  assert.is(r.code, 0, r.err.join('\n'));
+  const text = r.out.join('\n');
+  assert.match(text, /H_PUT_TCE\s+virtmode\s+4,000\s+100\.00%/);
+  assert.match(text, /modelled: .* calls\/s, .* MB\/s mapped/);
+  assert.match(text, /wall-clock: \d[\d,]* ms/);
 });
 
 test.run();

@@ -1,0 +1,94 @@
+import { Worker } from 'node:worker_threads';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LogDrain, MemoryRecordSink } from '../../src/events/drain.js';
+import { KIND_RETRY, R_HEAD, R_P0, R_SEQ, R_VCPU, RECORD_WORDS, headKind } from '../../src/events/layout.js';
+import { EventRing, allocateRing } from '../../src/events/ring.js';
+import { EventWriter } from '../../src/events/writer.js';
+
+test('allocateRing refuses a capacity that is not a power of two, naming it', () => {
+  assert.throws(() => allocateRing(1000), /ring capacity 1000 must be a power of two/);
+  assert.throws(() => allocateRing(8), /ring capacity 8/);
+});
+
+test('a full ring refuses a reservation without waiting, and takes it again once drained', () => {
+  const shared = allocateRing(16);
+  const ring = new EventRing(shared);
+  const w = new EventWriter(shared, 'fail');
+  for (let i = 0; i < 16; i++) assert.ok(w.retry(0, 17, i), `record ${i}`);
+  assert.not.ok(w.retry(0, 17, 99), 'the 17th record does not fit');
+  assert.is(ring.tryReserve(1), -1);
+  const drain = new LogDrain(shared);
+  const mem = new MemoryRecordSink();
+  drain.addSink(mem);
+  assert.is(drain.drain(), 16);
+  assert.ok(w.retry(0, 17, 16));
+  assert.is(drain.drain(), 1);
+  const words = mem.words();
+  for (let i = 0; i < 17; i++) assert.is(words[i * RECORD_WORDS + R_P0], i, `records come out in order (${i})`);
+});
+
+test('positions wrap around the ring many times without losing or repeating a record', () => {
+  const shared = allocateRing(16);
+  const w = new EventWriter(shared, 'fail');
+  const drain = new LogDrain(shared);
+  const mem = new MemoryRecordSink();
+  drain.addSink(mem);
+  for (let i = 0; i < 1000; i++) {
+    assert.ok(w.retry(0, 17, i));
+    if (i % 7 === 6) drain.drain();
+  }
+  drain.drain();
+  assert.is(mem.count, 1000);
+  const words = mem.words();
+  for (let i = 0; i < 1000; i++) assert.is(words[i * RECORD_WORDS + R_P0], i);
+});
+
+test('a consumer never reads a reserved record before it is published', () => {
+  const shared = allocateRing(16);
+  const ring = new EventRing(shared);
+  const p = ring.tryReserve(2);
+  ring.words[ring.offset(p + 1) + R_HEAD] = KIND_RETRY;
+  ring.publish(p + 1);
+  assert.is(ring.readyCount(16), 0, 'the first reserved record is not published yet');
+  ring.words[ring.offset(p) + R_HEAD] = KIND_RETRY;
+  ring.publish(p);
+  assert.is(ring.readyCount(16), 2);
+});
+
+test('four threads appending at once: every record arrives exactly once, each thread in its own order', async () => {
+  const shared = allocateRing(1024);
+  const perThread = 20000;
+  const drain = new LogDrain(shared);
+  const mem = new MemoryRecordSink();
+  drain.addSink(mem);
+  const code = `
+    const { workerData } = require('node:worker_threads');
+    import(workerData.url).then(({ EventWriter }) => {
+      const w = new EventWriter(workerData.ring, 'wait');
+      for (let i = 0; i < workerData.n; i++) { w.bind(workerData.id, i, 1); w.retry(1, 17, i); }
+    });`;
+  const url = new URL('../../src/events/writer.js', import.meta.url).href;
+  const workers = [0, 1, 2, 3].map((id) => new Worker(code, { eval: true, workerData: { ring: shared, n: perThread, id, url } }));
+  const exited = workers.map((w) => new Promise((resolve) => w.on('exit', resolve)));
+  let done = false;
+  void Promise.all(exited).then(() => { done = true; });
+  while (!done || drain.ring.used() > 0) {
+    drain.drain();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  drain.drain();
+  assert.is(mem.count, 4 * perThread);
+  const next = [0, 0, 0, 0];
+  const words = mem.words();
+  for (let r = 0; r < mem.count; r++) {
+    const o = r * RECORD_WORDS;
+    assert.is(headKind(words[o + R_HEAD] as number), KIND_RETRY);
+    const id = words[o + R_VCPU] as number;
+    assert.is(words[o + R_SEQ], next[id], `thread ${id}'s records stay in order`);
+    next[id]!++;
+  }
+  assert.equal(next, [perThread, perThread, perThread, perThread]);
+});
+
+test.run();
