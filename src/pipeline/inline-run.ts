@@ -3,6 +3,8 @@
  * taking turns call by call. Same steps, same log, same modelled clock as the threaded run,
  * without thread hops; for tests, small runs and checking the threaded run against.
  */
+import type { Observable } from 'rxjs';
+import type { TcesimEvent } from '../events/events.js';
 import { EventWriter } from '../events/writer.js';
 import { TceTables } from '../shared-memory/tce-tables.js';
 import { TierMeter } from './costs.js';
@@ -12,8 +14,10 @@ import type { RunOptions } from './run-options.js';
 import { STEP_NEXT, kernelStep, userspaceStep, type StepContext } from './steps.js';
 import { Vcpu } from './vcpu.js';
 
-export function runInline(options: RunOptions): RunResult {
+/** `observe` gets the run's live event stream before the first call. */
+export function runInline(options: RunOptions, observe?: (events$: Observable<TcesimEvent>) => void): RunResult {
   const m = new RunMachine(options);
+  observe?.(m.stream.events$);
   const kt = new TceTables(m.shared);
   const kw = new EventWriter(m.ring, () => m.drain.drain());
   kt.writeLog = kw;

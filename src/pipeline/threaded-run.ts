@@ -9,6 +9,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import type { Observable } from 'rxjs';
+import type { TcesimEvent } from '../events/events.js';
 import { padAbandoned } from '../events/writer.js';
 import { F_LOCKED, F_RES_END, F_RES_POS, F_SEQ, F_STATE } from '../papr/frame.js';
 import { REASON_WORKER_CRASHED } from '../papr/reasons.js';
@@ -29,8 +31,12 @@ const MAX_KERNEL_ATTEMPTS = 4;
 const DRAIN_INTERVAL_MS = 2;
 const PROGRESS_INTERVAL_MS = 250;
 
-export async function runThreaded(options: RunOptions, lifecycle = new RunLifecycle()): Promise<RunResult> {
+/** `observe` gets the run's live event stream (drained every few ms) before the first call. */
+export async function runThreaded(
+  options: RunOptions, lifecycle = new RunLifecycle(), observe?: (events$: Observable<TcesimEvent>) => void,
+): Promise<RunResult> {
   const m = new RunMachine(options);
+  observe?.(m.stream.events$);
   const n = options.vcpus;
   const control = new SharedArrayBuffer(4 * (1 + n));
   const controlWords = new Int32Array(control);
