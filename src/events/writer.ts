@@ -103,7 +103,13 @@ export class EventWriter implements WriteLog {
    * of at most a quarter of the ring.
    */
   reserveWrites(n: number): boolean {
-    if (n <= 0) return true;
+    if (n <= 0) {
+      // An empty reservation, mirrored too: crash recovery must not see an older one.
+      this.end = this.pos;
+      this.pending = 0;
+      this.mirror();
+      return true;
+    }
     if (!this.mayWait && n > this.noWaitMax) return false;
     const chunk = n > this.noWaitMax ? this.noWaitMax : n;
     const p = this.reserve(chunk);

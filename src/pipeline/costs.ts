@@ -65,20 +65,12 @@ export function withCosts(base: CostTable, over: Readonly<Record<string, unknown
   return out;
 }
 
-/** Entry cost of each tier, indexed by tier number. */
-export function tierEntryCosts(c: CostTable): Float64Array {
+/** Three costs indexed by tier number. */
+function byTier(realmode: number, virtmode: number, userspace: number): Float64Array {
   const a = new Float64Array(3);
-  a[TIER_REALMODE] = c.realmodeEntry;
-  a[TIER_VIRTMODE] = c.virtmodeEntry;
-  a[TIER_USERSPACE] = c.userspaceEntry;
-  return a;
-}
-
-export function tierPerEntryCosts(c: CostTable): Float64Array {
-  const a = new Float64Array(3);
-  a[TIER_REALMODE] = c.realmodePerEntry;
-  a[TIER_VIRTMODE] = c.virtmodePerEntry;
-  a[TIER_USERSPACE] = c.userspacePerEntry;
+  a[TIER_REALMODE] = realmode;
+  a[TIER_VIRTMODE] = virtmode;
+  a[TIER_USERSPACE] = userspace;
   return a;
 }
 
@@ -94,8 +86,8 @@ export class TierMeter {
   private pages = 0;
 
   constructor(readonly costs: CostTable) {
-    this.entry = tierEntryCosts(costs);
-    this.perEntry = tierPerEntryCosts(costs);
+    this.entry = byTier(costs.realmodeEntry, costs.virtmodeEntry, costs.userspaceEntry);
+    this.perEntry = byTier(costs.realmodePerEntry, costs.virtmodePerEntry, costs.userspacePerEntry);
   }
 
   mark(t: { statWrites: number; statHwWrites: number; statPages: number }): void {
