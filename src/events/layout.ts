@@ -41,7 +41,7 @@ export const KIND_WRITE = 4;
 /** A hypercall answered: tier = answering tier; P0 ret, P1/P2 out lo/hi. Time = its modelled cost. */
 export const KIND_COMPLETE = 5;
 /**
- * A whole call in one record (real mode's fast path): entered, answered by `tier` with no
+ * A whole call in one record, for real mode's fast path (decoded and replayed; not yet emitted): entered, answered by `tier` with no
  * escalation, and at most one guest-view write whose new value is the call's argument.
  * P0 opcode, P1/P2 liobn, P3/P4 ioba, P5/P6 arg, P7 ret, P8/P9 out lo/hi (the old entry when
  * FLAG_WROTE is set). Time = its modelled cost.

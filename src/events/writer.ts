@@ -10,8 +10,8 @@
 import { F_RES_END, F_RES_POS } from '../papr/frame.js';
 import type { WriteLog } from '../shared-memory/write-log.js';
 import {
-  FLAG_HW, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY, KIND_WRITE,
-  R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_P6, R_P7, R_P8, R_P9, R_SEQ, R_VCPU,
+  FLAG_HW, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY, KIND_WRITE,
+  R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_SEQ, R_VCPU,
   RECORD_WORDS, recordHead,
 } from './layout.js';
 import { EventRing, type SharedRing } from './ring.js';
@@ -203,28 +203,6 @@ export class EventWriter implements WriteLog {
     this.f64[(o >> 1) + R_F64_WALL] = wallUs;
     this.ring.publish(p);
     return true;
-  }
-
-  /**
-   * Real mode's one-record call (see KIND_CALL). Reserve it with reserveCall() under the table
-   * lock when the call writes, so that the write keeps its place among the table's writes.
-   */
-  reserveCall(): number {
-    return this.reserve(1);
-  }
-
-  publishCall(
-    p: number, f: Int32Array, opcodeWord: number, tier: number, wrote: boolean,
-    ret: number, outLo: number, outHi: number, costNs: number,
-  ): void {
-    const o = this.start(p, KIND_CALL, tier, 0, wrote ? 2 : 0);
-    const w = this.words;
-    for (let i = 0; i < 7; i++) w[o + R_P0 + i] = f[opcodeWord + i] as number;
-    w[o + R_P7] = ret;
-    w[o + R_P8] = outLo;
-    w[o + R_P9] = outHi;
-    this.f64[(o >> 1) + R_F64_TIME] = costNs;
-    this.ring.publish(p);
   }
 
   /** Main thread only: append an already encoded record (tables, snapshots). */

@@ -54,7 +54,7 @@ export class CallStats implements RecordSink {
   readonly groups = new Map<number, CallGroup>();
   /** Escalations by reason number. */
   readonly escalations = new Map<number, number>();
-  /** Escalations by "from>to" tier pair and reason, for the path table. */
+  /** Table writes made by each tier. */
   readonly writesByTier = [0, 0, 0];
   retries = 0;
   /** Each vCPU's totals, from the records written when the run ended. */

@@ -6,7 +6,7 @@
  */
 import { H_PUT_TCE } from '../papr/hcalls.js';
 import type { TableConfig } from '../pipeline/machine-config.js';
-import { setCall } from './frame-args.js';
+import { pageTceHi, pageTceLo, setCall } from './frame-args.js';
 import type { Workload, WorkloadContext, WorkloadSpec } from './workload.js';
 
 const LIOBN = 0x80000000;
@@ -25,7 +25,7 @@ class ContentionWorkload implements Workload {
   next(f: Int32Array): void {
     const n = this.seq++;
     const page = (this.ctx.vcpu * this.ctx.calls + n) % this.ramPages;
-    setCall(f, H_PUT_TCE, LIOBN, 0, (n % HOT_ENTRIES) * 4096, Math.floor(page / 1048576), ((page % 1048576) * 4096) | 3, 0);
+    setCall(f, H_PUT_TCE, LIOBN, 0, (n % HOT_ENTRIES) * 4096, pageTceHi(page), pageTceLo(page, 3), 0);
   }
 }
 

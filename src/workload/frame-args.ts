@@ -15,3 +15,13 @@ export function setCall(
   f[F_NPAGES_LO] = npages;
   f[F_NPAGES_HI] = 0;
 }
+
+/** High half of a TCE mapping 4 KiB guest page `page` (below 2^52 pages). */
+export function pageTceHi(page: number): number {
+  return Math.floor(page / 1048576);
+}
+
+/** Low half of a TCE mapping 4 KiB guest page `page`, with permission bits `perm`. */
+export function pageTceLo(page: number, perm: number): number {
+  return ((page % 1048576) * 4096) | perm;
+}

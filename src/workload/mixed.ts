@@ -7,7 +7,7 @@
  */
 import { H_GET_TCE, H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE } from '../papr/hcalls.js';
 import type { TableConfig } from '../pipeline/machine-config.js';
-import { setCall } from './frame-args.js';
+import { pageTceHi, pageTceLo, setCall } from './frame-args.js';
 import { Prng } from './prng.js';
 import type { Workload, WorkloadContext, WorkloadSpec } from './workload.js';
 
@@ -36,7 +36,7 @@ class MixedWorkload implements Workload {
   private tce(): [number, number] {
     if (this.rng.chance(0.2)) return [0, 0];
     const page = this.rng.below(this.bufferPages);
-    return [Math.floor(page / 1048576), ((page % 1048576) * 4096) | (1 + this.rng.below(3))];
+    return [pageTceHi(page), pageTceLo(page, 1 + this.rng.below(3))];
   }
 
   next(f: Int32Array): void {

@@ -11,7 +11,7 @@
 import { H_PUT_TCE } from '../papr/hcalls.js';
 import { TCE_PCI_READ } from '../papr/tce.js';
 import type { TableConfig } from '../pipeline/machine-config.js';
-import { setCall } from './frame-args.js';
+import { pageTceHi, pageTceLo, setCall } from './frame-args.js';
 import { Prng } from './prng.js';
 import type { Workload, WorkloadContext, WorkloadSpec } from './workload.js';
 
@@ -47,9 +47,7 @@ class NicWorkload implements Workload {
       return;
     }
     const page = this.rng.below(this.ramPages);
-    const hi = Math.floor(page / 1048576);
-    const lo = ((page % 1048576) * 4096) | TCE_PCI_READ;
-    setCall(f, H_PUT_TCE, this.liobn, 0, ioba, hi, lo, 0);
+    setCall(f, H_PUT_TCE, this.liobn, 0, ioba, pageTceHi(page), pageTceLo(page, TCE_PCI_READ), 0);
     this.mapped[s] = 1;
     this.mappedBytes = 4096;
     this.guestNs = GUEST_NS_PER_PAGE;
