@@ -8,7 +8,8 @@ import type { RunResult } from '../pipeline/run-result.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
 import { isMode, MODES } from '../papr/tiers.js';
 import { formatReport } from '../report/report.js';
-import { WORKLOADS } from '../workload/registry.js';
+import { parseWorkloadArg, WORKLOADS } from '../workload/registry.js';
+import type { WorkloadParams } from '../workload/workload.js';
 import { UsageError } from './usage-error.js';
 
 export const RUN_HELP = `tcesim run [options]
@@ -18,7 +19,7 @@ a piscina pool for virtual mode, the QEMU model on the main thread. Prints the r
 
   --mode M          realmode (R, V, U) | virtmode (V, U) | userspace (U)   [realmode]
   --vcpus N         vCPU threads                                             [2]
-  --workload NAME   ${WORKLOADS.map((w) => w.name).join(' | ')}                                 [nic]
+  --workload NAME[:K=V,...]  ${WORKLOADS.map((w) => w.name).join(' | ')}, with parameters    [nic]
   --calls N         calls per vCPU                                           [1000000]
   --seed S          workload seed (0 .. 2^32-1)                              [1]
   --log FILE        write the binary event log (docs/event-log-format.md)
@@ -76,14 +77,12 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean 
   const d = defaultRunOptions();
   const mode = values.mode ?? d.mode;
   if (!isMode(mode)) throw new UsageError(`--mode ${JSON.stringify(mode)} must be one of ${MODES.join(', ')}`);
-  const workload = values.workload ?? d.workload;
-  if (!WORKLOADS.some((w) => w.name === workload)) {
-    throw new UsageError(`--workload ${JSON.stringify(workload)} is not one of ${WORKLOADS.map((w) => w.name).join(', ')}`);
-  }
+  const workload = parseWorkloadOption(values.workload ?? d.workload);
   const o: RunOptions & { inline: boolean } = {
     mode,
     vcpus: intOption('vcpus', values.vcpus, d.vcpus),
-    workload,
+    workload: workload.name,
+    workloadParams: workload.params,
     calls: intOption('calls', values.calls, d.calls),
     seed: intOption('seed', values.seed, d.seed),
     log: values.log ?? null,
@@ -95,6 +94,15 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean 
     inline: values.inline ?? false,
   };
   return o;
+}
+
+function parseWorkloadOption(arg: string): { name: string; params: WorkloadParams } {
+  try {
+    return parseWorkloadArg(arg);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--workload ${JSON.stringify(arg)}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** A progress line on a terminal, rewritten in place; nothing when stderr is piped. */

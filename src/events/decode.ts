@@ -8,10 +8,10 @@ import { reasonName } from '../papr/reasons.js';
 import { returnCodeName } from '../papr/return-codes.js';
 import { tierName } from '../papr/tiers.js';
 import { toBig } from '../papr/u64.js';
-import type { TableRef, TcesimEvent } from './events.js';
+import type { TableRef, TcesimEvent, ThreadRef } from './events.js';
 import {
   FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
-  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_VCPU,
+  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU,
   RECORD_WORDS, headFlags, headKind, headReason, headTier,
 } from './layout.js';
 
@@ -25,6 +25,12 @@ interface Geometry {
 /** A record that cannot be decoded: the log is not one tcesim wrote, or it is corrupt. */
 export class LogFormatError extends Error {
   readonly code = 'ELOGFORMAT';
+}
+
+const THREAD_KINDS = ['main', 'vcpu', 'pool'] as const;
+
+function threadOf(word: number): ThreadRef {
+  return { kind: THREAD_KINDS[word >>> 16] ?? 'main', id: word & 0xffff };
 }
 
 export class EventDecoder {
@@ -43,41 +49,42 @@ export class EventDecoder {
     const vcpu = words[at + R_VCPU] as number;
     const seq = words[at + R_SEQ] as number;
     const time = this.f64[R_F64_TIME] as number;
+    const thread = headKind(head) === KIND_CALL ? { kind: 'vcpu' as const, id: vcpu } : threadOf(words[at + R_THREAD] as number);
     const tableOf = (flags: number, id: number): TableRef => ({ kind: (flags & FLAG_HW) !== 0 ? 'hardware' : 'guest', id });
     switch (kind) {
       case KIND_PAD: return;
       case KIND_ENTER:
-        out.push({ type: 'hcall-entered', vcpu, seq, opcode: u(0), hcall: hcallName(u(0)), liobn: big(1), ioba: big(3), arg: big(5), npages: big(7) });
-        out.push({ type: 'tier-tried', vcpu, seq, tier: tierName(headTier(head)) });
+        out.push({ type: 'hcall-entered', vcpu, seq, thread, opcode: u(0), hcall: hcallName(u(0)), liobn: big(1), ioba: big(3), arg: big(5), npages: big(7) });
+        out.push({ type: 'tier-tried', vcpu, seq, thread, tier: tierName(headTier(head)) });
         return;
       case KIND_ESCALATE:
-        out.push({ type: 'escalated', vcpu, seq, from: tierName(headTier(head)), to: tierName(p(0)), reason: reasonName(headReason(head)), costNs: time });
-        out.push({ type: 'tier-tried', vcpu, seq, tier: tierName(p(0)) });
+        out.push({ type: 'escalated', vcpu, seq, thread, from: tierName(headTier(head)), to: tierName(p(0)), reason: reasonName(headReason(head)), costNs: time });
+        out.push({ type: 'tier-tried', vcpu, seq, thread, tier: tierName(p(0)) });
         return;
       case KIND_RETRY:
-        out.push({ type: 'retried', vcpu, seq, tier: tierName(headTier(head)), reason: reasonName(headReason(head)), attempt: p(0) });
+        out.push({ type: 'retried', vcpu, seq, thread, tier: tierName(headTier(head)), reason: reasonName(headReason(head)), attempt: p(0) });
         return;
       case KIND_WRITE:
-        out.push({ type: 'table-write', vcpu, seq, tier: tierName(headTier(head)), table: tableOf(headFlags(head), u(0)), index: u(1), old: big(2), value: big(4) });
+        out.push({ type: 'table-write', vcpu, seq, thread, tier: tierName(headTier(head)), table: tableOf(headFlags(head), u(0)), index: u(1), old: big(2), value: big(4) });
         return;
       case KIND_COMPLETE:
-        out.push({ type: 'hcall-completed', vcpu, seq, tier: tierName(headTier(head)), ret: p(0), retName: returnCodeName(p(0)), out: big(1), costNs: time, wallUs: this.f64[R_F64_WALL] as number });
+        out.push({ type: 'hcall-completed', vcpu, seq, thread, tier: tierName(headTier(head)), ret: p(0), retName: returnCodeName(p(0)), out: big(1), costNs: time, wallUs: this.f64[R_F64_WALL] as number });
         return;
       case KIND_CALL: {
         const tier = tierName(headTier(head));
         const liobn = big(1);
         const ioba = big(3);
         const arg = big(5);
-        out.push({ type: 'hcall-entered', vcpu, seq, opcode: u(0), hcall: hcallName(u(0)), liobn, ioba, arg, npages: 0n });
-        out.push({ type: 'tier-tried', vcpu, seq, tier });
+        out.push({ type: 'hcall-entered', vcpu, seq, thread, opcode: u(0), hcall: hcallName(u(0)), liobn, ioba, arg, npages: 0n });
+        out.push({ type: 'tier-tried', vcpu, seq, thread, tier });
         const wrote = (headFlags(head) & FLAG_WROTE) !== 0;
         if (wrote) {
           const g = this.tables.get(u(1));
           if (g === undefined) throw new LogFormatError(`a call writes table 0x${u(1).toString(16)} before the log says it exists`);
           const index = Number((ioba >> g.shift) - g.offsetPages);
-          out.push({ type: 'table-write', vcpu, seq, tier, table: { kind: 'guest', id: u(1) }, index, old: big(8), value: arg });
+          out.push({ type: 'table-write', vcpu, seq, thread, tier, table: { kind: 'guest', id: u(1) }, index, old: big(8), value: arg });
         }
-        out.push({ type: 'hcall-completed', vcpu, seq, tier, ret: p(7), retName: returnCodeName(p(7)), out: wrote ? 0n : big(8), costNs: time, wallUs: -1 });
+        out.push({ type: 'hcall-completed', vcpu, seq, thread, tier, ret: p(7), retName: returnCodeName(p(7)), out: wrote ? 0n : big(8), costNs: time, wallUs: -1 });
         return;
       }
       case KIND_TABLE: {

@@ -6,10 +6,20 @@
 import type { ReasonName } from '../papr/reasons.js';
 import type { TierName } from '../papr/tiers.js';
 
-/** The call an event belongs to: the vCPU that made it and its number on that vCPU. */
+/**
+ * The thread an event was recorded on: a vCPU thread (id = vCPU), a virtual-mode pool worker
+ * (id = its thread id), or the main thread (the QEMU model, and virtual mode in an inline run).
+ */
+export interface ThreadRef {
+  readonly kind: 'vcpu' | 'pool' | 'main';
+  readonly id: number;
+}
+
+/** The call an event belongs to: the vCPU that made it, its number on that vCPU, and the thread that recorded it. */
 export interface CallId {
   readonly vcpu: number;
   readonly seq: number;
+  readonly thread: ThreadRef;
 }
 
 export interface HcallEntered extends CallId {

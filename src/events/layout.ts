@@ -25,6 +25,19 @@ export const R_P6 = 12;
 export const R_P7 = 13;
 export const R_P8 = 14;
 export const R_P9 = 15;
+/**
+ * ENTER, ESCALATE, RETRY, WRITE and COMPLETE: the thread that wrote the record,
+ * THREAD_* << 16 | id (a vCPU's number, a pool worker's thread id, 0 for the main thread).
+ * A CALL record is always its vCPU's.
+ */
+export const R_THREAD = R_P9;
+export const THREAD_MAIN = 0;
+export const THREAD_VCPU = 1;
+export const THREAD_POOL = 2;
+export function threadWord(kind: number, id: number): number {
+  return (kind << 16) | (id & 0xffff);
+}
+
 /** Float64 slot (words 12-13) for COMPLETE: wall-clock microseconds of the call, or -1. */
 export const R_F64_WALL = 6;
 

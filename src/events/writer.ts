@@ -11,7 +11,7 @@ import { F_RES_END, F_RES_POS } from '../papr/frame.js';
 import type { WriteLog } from '../shared-memory/write-log.js';
 import {
   FLAG_HW, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY, KIND_WRITE,
-  R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_SEQ, R_VCPU,
+  R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_SEQ, R_THREAD, R_VCPU,
   RECORD_WORDS, recordHead,
 } from './layout.js';
 import { EventRing, type SharedRing } from './ring.js';
@@ -39,6 +39,8 @@ export class EventWriter implements WriteLog {
   private end = 0;
   /** Writes still to come in the current reservation (for chunked reservations). */
   private pending = 0;
+  /** The thread this writer runs on, as R_THREAD records it (threadWord()); the main thread's by default. */
+  thread = 0;
   /** Frame where a worker that may crash mirrors its write reservation, or null. */
   private tracked: Int32Array | null = null;
 
@@ -92,6 +94,7 @@ export class EventWriter implements WriteLog {
     w[o + R_HEAD] = recordHead(kind, tier, reason, flags);
     w[o + R_VCPU] = this.vcpu;
     w[o + R_SEQ] = this.seq;
+    w[o + R_THREAD] = this.thread;
     return o;
   }
 

@@ -47,7 +47,7 @@ export class RunMachine {
     if (!MODES.includes(options.mode)) throw new RangeError(`mode ${JSON.stringify(options.mode)} must be one of ${MODES.join(', ')}`);
     this.spec = workloadByName(options.workload);
     const config = defaultMachineConfig();
-    config.tables = this.spec.tables(options.vcpus);
+    config.tables = this.spec.tables(options.vcpus, options.workloadParams);
     const entries = config.tables.reduce((n, t) => n + t.entries, 0);
     this.shared = allocateSharedMachine({
       ramBytes: Number(config.ramBytes),
@@ -86,7 +86,7 @@ export class RunMachine {
   description(): Record<string, unknown> {
     const o = this.options;
     return {
-      format: RUN_LOG_FORMAT, mode: o.mode, vcpus: o.vcpus, workload: o.workload, calls: o.calls, seed: o.seed,
+      format: RUN_LOG_FORMAT, mode: o.mode, vcpus: o.vcpus, workload: o.workload, workloadParams: o.workloadParams, calls: o.calls, seed: o.seed,
       costs: o.costs, ringRecords: o.ringRecords,
     };
   }

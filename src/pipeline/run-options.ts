@@ -1,4 +1,5 @@
 import type { Mode } from '../papr/tiers.js';
+import type { WorkloadParams } from '../workload/workload.js';
 import { defaultCosts, type CostTable } from './costs.js';
 
 export interface RunOptions {
@@ -6,6 +7,8 @@ export interface RunOptions {
   /** vCPU threads. */
   vcpus: number;
   workload: string;
+  /** The workload's parameters (checked by its spec when the run starts). */
+  workloadParams: WorkloadParams;
   /** Calls each vCPU makes. */
   calls: number;
   seed: number;
@@ -29,6 +32,7 @@ export function defaultRunOptions(): RunOptions {
     mode: 'realmode',
     vcpus: 2,
     workload: 'nic',
+    workloadParams: {},
     calls: 1_000_000,
     seed: 1,
     log: null,

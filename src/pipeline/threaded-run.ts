@@ -112,7 +112,7 @@ export async function runThreaded(
     for (let v = 0; v < n; v++) {
       const setup: VcpuWorkerSetup = {
         shared: m.shared, ring: m.ring, frames: m.frames, vcpu: v, vcpus: n, firstTier: m.firstTier,
-        workload: options.workload, seed: options.seed, calls: options.calls, costs: options.costs, control,
+        workload: options.workload, workloadParams: options.workloadParams, seed: options.seed, calls: options.calls, costs: options.costs, control,
       };
       const w = new Worker(new URL('./vcpu-worker.js', import.meta.url), { workerData: setup });
       w.on('message', (msg: number | VcpuMessage) => {

@@ -2,13 +2,14 @@
  * A vCPU: its workload, its frame, its modelled clock, and the vCPU step of every call it
  * makes. Built on the thread that runs it (a vCPU worker, or the main thread inline).
  */
+import { THREAD_VCPU, threadWord } from '../events/layout.js';
 import type { SharedRing } from '../events/ring.js';
 import { EventWriter } from '../events/writer.js';
 import { F_COST_F64, F_RET, F_SEQ, F_VCPU, FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
 import { H_SUCCESS } from '../papr/return-codes.js';
 import { TceTables, type SharedMachine } from '../shared-memory/tce-tables.js';
 import { workloadByName } from '../workload/registry.js';
-import type { Workload } from '../workload/workload.js';
+import type { Workload, WorkloadParams } from '../workload/workload.js';
 import { TierMeter, type CostTable } from './costs.js';
 import { vcpuStep, type StepContext } from './steps.js';
 
@@ -20,6 +21,7 @@ export interface VcpuSetup {
   readonly vcpus: number;
   readonly firstTier: number;
   readonly workload: string;
+  readonly workloadParams: WorkloadParams;
   readonly seed: number;
   readonly calls: number;
   readonly costs: CostTable;
@@ -46,12 +48,13 @@ export class Vcpu {
   constructor(readonly setup: VcpuSetup) {
     const t = new TceTables(setup.shared);
     const w = new EventWriter(setup.ring, 'fail');
+    w.thread = threadWord(THREAD_VCPU, setup.vcpu);
     t.writeLog = w;
     this.ctx = { t, w, meter: new TierMeter(setup.costs) };
     this.f = new Int32Array(setup.frames, setup.vcpu * FRAME_BYTES, FRAME_WORDS);
     this.fd = new Float64Array(setup.frames, setup.vcpu * FRAME_BYTES, FRAME_WORDS / 2);
     this.workload = workloadByName(setup.workload).create({
-      seed: setup.seed, vcpu: setup.vcpu, vcpus: setup.vcpus, calls: setup.calls, ram: t.ram,
+      seed: setup.seed, params: setup.workloadParams, vcpu: setup.vcpu, vcpus: setup.vcpus, calls: setup.calls, ram: t.ram,
     });
     this.totals = { vcpu: setup.vcpu, calls: 0, clockNs: 0, hcallNs: 0, mappedBytes: 0 };
   }

@@ -3,7 +3,9 @@
  * the vCPU frames once, in workerData; a task carries only the number of the vCPU whose frame
  * holds the call. It runs the kernel step and, when it answers, wakes the vCPU itself.
  */
+import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
+import { THREAD_POOL, threadWord } from '../events/layout.js';
 import { EventWriter } from '../events/writer.js';
 import type { SharedRing } from '../events/ring.js';
 import { F_STATE, FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
@@ -43,6 +45,7 @@ const t = new TceTables(setup.shared);
 const w = setup.crashAtWrite > 0
   ? new CrashingWriter(setup.ring, new Int32Array(setup.faults), setup.crashAtWrite)
   : new EventWriter(setup.ring, 'wait');
+w.thread = threadWord(THREAD_POOL, threadId);
 t.writeLog = w;
 const ctx: StepContext = { t, w, meter: new TierMeter(setup.costs) };
 

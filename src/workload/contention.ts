@@ -32,6 +32,7 @@ class ContentionWorkload implements Workload {
 export const contentionWorkload: WorkloadSpec = {
   name: 'contention',
   description: 'all vCPUs write the same 8 entries of one shared table with unique values',
+  params: {},
   sharesTables: true,
   tables(): TableConfig[] {
     return [{ liobn: LIOBN, busOffset: 0n, pageShift: 12, entries: 4096, userspaceOnly: false }];

@@ -72,6 +72,7 @@ class MixedWorkload implements Workload {
 export const mixedWorkload: WorkloadSpec = {
   name: 'mixed',
   description: 'seeded random mix of PUT, GET, STUFF and INDIRECT, well-formed, a table per vCPU',
+  params: {},
   sharesTables: false,
   tables(vcpus: number): TableConfig[] {
     return Array.from({ length: vcpus }, (_, v) => ({

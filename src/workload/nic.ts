@@ -58,6 +58,7 @@ class NicWorkload implements Workload {
 export const nicWorkload: WorkloadSpec = {
   name: 'nic',
   description: 'NIC transmit ring per vCPU: H_PUT_TCE map and unmap of single 4 KiB pages',
+  params: {},
   sharesTables: false,
   tables(vcpus: number): TableConfig[] {
     return Array.from({ length: vcpus }, (_, v) => ({

@@ -6,8 +6,13 @@
 import type { TableConfig } from '../pipeline/machine-config.js';
 import type { GuestRam } from '../shared-memory/guest-ram.js';
 
+/** A workload's parameters as the user gave them (`--workload nic:buffer=65536,map=indirect`). */
+export type WorkloadParams = Readonly<Record<string, string>>;
+
 export interface WorkloadContext {
   readonly seed: number;
+  /** The workload's parameters, already checked by its spec's tables() on the main thread. */
+  readonly params: WorkloadParams;
   readonly vcpu: number;
   readonly vcpus: number;
   /** Calls this vCPU makes. */
@@ -27,8 +32,13 @@ export interface Workload {
 export interface WorkloadSpec {
   readonly name: string;
   readonly description: string;
-  /** The tables the machine needs for this workload with `vcpus` vCPUs. */
-  tables(vcpus: number): TableConfig[];
+  /** The parameters it accepts: name -> one line of help (the value it takes and its default). */
+  readonly params: Readonly<Record<string, string>>;
+  /**
+   * The tables the machine needs for this workload with `vcpus` vCPUs. Runs on the main thread
+   * before any vCPU starts: it checks the parameters' values (a RangeError naming the bad one).
+   */
+  tables(vcpus: number, params: WorkloadParams): TableConfig[];
   /** Whether vCPUs share a table (then lock contention, and so paths, depend on timing). */
   readonly sharesTables: boolean;
   create(ctx: WorkloadContext): Workload;
