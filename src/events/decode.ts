@@ -5,13 +5,13 @@
  */
 import { hcallName } from '../papr/hcalls.js';
 import { reasonName } from '../papr/reasons.js';
-import { returnCodeName } from '../papr/return-codes.js';
+import { H_SUCCESS, returnCodeName } from '../papr/return-codes.js';
 import { tierName } from '../papr/tiers.js';
 import { toBig } from '../papr/u64.js';
 import type { TableRef, TcesimEvent, ThreadRef } from './events.js';
 import {
   FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
-  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU,
+  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU, R_F64_CALL_COST,
   RECORD_WORDS, headFlags, headKind, headReason, headTier,
 } from './layout.js';
 
@@ -54,7 +54,7 @@ export class EventDecoder {
     switch (kind) {
       case KIND_PAD: return;
       case KIND_ENTER:
-        out.push({ type: 'hcall-entered', vcpu, seq, thread, opcode: u(0), hcall: hcallName(u(0)), liobn: big(1), ioba: big(3), arg: big(5), npages: big(7) });
+        out.push({ type: 'hcall-entered', vcpu, seq, thread, opcode: u(0), hcall: hcallName(u(0)), liobn: big(1), ioba: big(3), arg: big(5), npages: big(7), clockNs: time });
         out.push({ type: 'tier-tried', vcpu, seq, thread, tier: tierName(headTier(head)) });
         return;
       case KIND_ESCALATE:
@@ -72,19 +72,20 @@ export class EventDecoder {
         return;
       case KIND_CALL: {
         const tier = tierName(headTier(head));
-        const liobn = big(1);
-        const ioba = big(3);
-        const arg = big(5);
-        out.push({ type: 'hcall-entered', vcpu, seq, thread, opcode: u(0), hcall: hcallName(u(0)), liobn, ioba, arg, npages: 0n });
+        const liobn = BigInt(u(1));
+        const ioba = big(2);
+        const arg = big(4);
+        const costNs = this.f64[R_F64_CALL_COST] as number;
+        out.push({ type: 'hcall-entered', vcpu, seq, thread, opcode: u(0), hcall: hcallName(u(0)), liobn, ioba, arg, npages: 0n, clockNs: time });
         out.push({ type: 'tier-tried', vcpu, seq, thread, tier });
         const wrote = (headFlags(head) & FLAG_WROTE) !== 0;
         if (wrote) {
           const g = this.tables.get(u(1));
           if (g === undefined) throw new LogFormatError(`a call writes table 0x${u(1).toString(16)} before the log says it exists`);
           const index = Number((ioba >> g.shift) - g.offsetPages);
-          out.push({ type: 'table-write', vcpu, seq, thread, tier, table: { kind: 'guest', id: u(1) }, index, old: big(8), value: arg });
+          out.push({ type: 'table-write', vcpu, seq, thread, tier, table: { kind: 'guest', id: u(1) }, index, old: big(6), value: arg });
         }
-        out.push({ type: 'hcall-completed', vcpu, seq, thread, tier, ret: p(7), retName: returnCodeName(p(7)), out: wrote ? 0n : big(8), costNs: time, wallUs: -1 });
+        out.push({ type: 'hcall-completed', vcpu, seq, thread, tier, ret: H_SUCCESS, retName: returnCodeName(H_SUCCESS), out: wrote ? 0n : big(6), costNs, wallUs: -1 });
         return;
       }
       case KIND_TABLE: {

@@ -30,6 +30,8 @@ export interface HcallEntered extends CallId {
   readonly ioba: bigint;
   readonly arg: bigint;
   readonly npages: bigint;
+  /** The vCPU's modelled clock, in nanoseconds, when the call entered. */
+  readonly clockNs: number;
 }
 
 export interface TierTried extends CallId {

@@ -54,12 +54,16 @@ export const KIND_WRITE = 4;
 /** A hypercall answered: tier = answering tier; P0 ret, P1/P2 out lo/hi. Time = its modelled cost. */
 export const KIND_COMPLETE = 5;
 /**
- * A whole call in one record, for real mode's fast path (decoded and replayed; not yet emitted): entered, answered by `tier` with no
- * escalation, and at most one guest-view write whose new value is the call's argument.
- * P0 opcode, P1/P2 liobn, P3/P4 ioba, P5/P6 arg, P7 ret, P8/P9 out lo/hi (the old entry when
- * FLAG_WROTE is set). Time = its modelled cost.
+ * A whole call in one record, real mode's fast path: an H_PUT_TCE or H_GET_TCE that real mode
+ * answered H_SUCCESS at once (no escalation), with at most one guest-view write whose new value
+ * is the call's argument (FLAG_WROTE). Time = the vCPU's modelled clock at entry, as in ENTER.
+ * P0 opcode, P1 liobn (high half 0), P2/P3 ioba lo/hi, P4/P5 arg lo/hi, P6/P7 the old entry
+ * (FLAG_WROTE) or H_GET_TCE's value, lo/hi; Float64 R_F64_CALL_COST: the call's modelled cost.
+ * npages is 0 and the record is always its vCPU thread's.
  */
 export const KIND_CALL = 6;
+/** Float64 slot (words 14-15) of a CALL record: the call's modelled cost. */
+export const R_F64_CALL_COST = 7;
 /** A table exists: P0 id, P1 page shift, P2 entries, P3/P4 bus offset, P5 flags (1 in kernel), P6 attached-to liobn (hardware). */
 export const KIND_TABLE = 7;
 /** A final table entry, recorded when a run ends: P0 table, P1 index, P2/P3 lo/hi. */

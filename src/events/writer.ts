@@ -7,14 +7,20 @@
  * - 'wait': tiers that may sleep wait for the consumer to make room.
  * - a function: the consumer's own thread drains the ring itself, then retries.
  */
-import { F_RES_END, F_RES_POS } from '../papr/frame.js';
+import {
+  F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_LO, F_OPCODE, F_RES_END, F_RES_POS, F_SEQ, F_VCPU,
+} from '../papr/frame.js';
+import { TIER_REALMODE } from '../papr/tiers.js';
 import type { WriteLog } from '../shared-memory/write-log.js';
 import {
-  FLAG_HW, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY, KIND_WRITE,
-  R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_SEQ, R_THREAD, R_VCPU,
+  FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY, KIND_WRITE,
+  R_F64_CALL_COST, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_P6, R_P7, R_SEQ, R_THREAD, R_VCPU,
   RECORD_WORDS, recordHead,
 } from './layout.js';
 import { EventRing, type SharedRing } from './ring.js';
+
+const CALL_HEAD = recordHead(KIND_CALL, TIER_REALMODE, 0, 0);
+const CALL_HEAD_WROTE = recordHead(KIND_CALL, TIER_REALMODE, 0, FLAG_WROTE);
 
 export type FullPolicy = 'fail' | 'wait' | (() => void);
 
@@ -206,6 +212,41 @@ export class EventWriter implements WriteLog {
     this.f64[(o >> 1) + R_F64_WALL] = wallUs;
     this.ring.publish(p);
     return true;
+  }
+
+  // --- real mode's fast path: one record per call ---
+
+  /**
+   * Reserve the CALL record of a fast-path call, without waiting: its ring position, or -1 when
+   * the ring is full (the caller leaves the call to the full path, which gives up with log-full).
+   * Made while the table lock is held, so the record takes the write's place in the table's order.
+   */
+  reserveCall(): number {
+    return this.ring.tryReserve(1);
+  }
+
+  /**
+   * Fill and publish a reserved CALL record from the call's frame: H_SUCCESS from real mode,
+   * `wrote` with `lo`/`hi` the entry it replaced, otherwise `lo`/`hi` H_GET_TCE's value.
+   */
+  fillCall(p: number, f: Int32Array, wrote: boolean, lo: number, hi: number, clockNs: number, costNs: number): void {
+    const o = this.ring.offset(p);
+    const w = this.words;
+    w[o + R_HEAD] = wrote ? CALL_HEAD_WROTE : CALL_HEAD;
+    w[o + R_VCPU] = f[F_VCPU] as number;
+    w[o + R_SEQ] = f[F_SEQ] as number;
+    w[o + R_P0] = f[F_OPCODE] as number;
+    w[o + R_P1] = f[F_LIOBN_LO] as number;
+    w[o + R_P2] = f[F_IOBA_LO] as number;
+    w[o + R_P3] = f[F_IOBA_HI] as number;
+    w[o + R_P4] = f[F_ARG_LO] as number;
+    w[o + R_P5] = f[F_ARG_HI] as number;
+    w[o + R_P6] = lo;
+    w[o + R_P7] = hi;
+    const d = o >> 1;
+    this.f64[d + R_F64_TIME] = clockNs;
+    this.f64[d + R_F64_CALL_COST] = costNs;
+    this.ring.publish(p);
   }
 
   /** Main thread only: append an already encoded record (tables, snapshots). */

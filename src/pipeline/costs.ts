@@ -85,7 +85,11 @@ export class TierMeter {
   private hw = 0;
   private pages = 0;
 
+  /** What a real-mode call of one entry and no page or hardware work costs (the fast path's calls). */
+  readonly realmodeOneEntry: number;
+
   constructor(readonly costs: CostTable) {
+    this.realmodeOneEntry = costs.realmodeEntry + costs.realmodePerEntry;
     this.entry = byTier(costs.realmodeEntry, costs.virtmodeEntry, costs.userspaceEntry);
     this.perEntry = byTier(costs.realmodePerEntry, costs.virtmodePerEntry, costs.userspacePerEntry);
   }

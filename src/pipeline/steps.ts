@@ -10,12 +10,15 @@
  * still pays its hop.
  */
 import {
-  F_ATTEMPT, F_CLOCK_F64, F_COST_F64, F_OUT_HI, F_OUT_LO, F_PENDING, F_PENDING_REASON, F_REASON, F_RET, F_SEQ,
+  F_ATTEMPT, F_CLOCK_F64, F_COST_F64, F_OPCODE, F_OUT_HI, F_OUT_LO, F_PENDING, F_PENDING_REASON, F_REASON, F_RET, F_SEQ,
   F_TIER, F_VCPU, F_WALL_F64, clearFrameOutputs,
 } from '../papr/frame.js';
 import { REASON_LOG_FULL } from '../papr/reasons.js';
-import { H_TOO_HARD } from '../papr/return-codes.js';
+import { H_GET_TCE, H_PUT_TCE } from '../papr/hcalls.js';
+import { H_SUCCESS, H_TOO_HARD } from '../papr/return-codes.js';
 import { TIER_REALMODE, TIER_USERSPACE, TIER_VIRTMODE } from '../papr/tiers.js';
+import { realmodeHGetTceLogged } from '../realmode/h-get-tce.js';
+import { realmodeHPutTceLogged } from '../realmode/h-put-tce.js';
 import { realmodeHcall } from '../realmode/hcall.js';
 import type { EventWriter } from '../events/writer.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
@@ -53,6 +56,7 @@ export function wallNowMs(): number {
  * Allocation-free.
  */
 export function vcpuStep(c: StepContext, firstTier: number, f: Int32Array, fd: FrameF64, clockNs: number): number {
+  if (firstTier === TIER_REALMODE && realmodeFastCall(c, f, fd, clockNs)) return STEP_ANSWERED;
   clearFrameOutputs(f);
   f[F_PENDING] = 0;
   f[F_ATTEMPT] = 0;
@@ -89,6 +93,29 @@ export function vcpuStep(c: StepContext, firstTier: number, f: Int32Array, fd: F
     f[F_PENDING_REASON] = f[F_REASON] as number;
   }
   return STEP_NEXT;
+}
+
+/**
+ * Real mode's fast path for H_PUT_TCE and H_GET_TCE (src/realmode/fast-path.ts): the call is
+ * answered H_SUCCESS and logged as one CALL record, or nothing happened and it goes the full way.
+ */
+function realmodeFastCall(c: StepContext, f: Int32Array, fd: FrameF64, clockNs: number): boolean {
+  const op = f[F_OPCODE];
+  const cost = c.meter.realmodeOneEntry;
+  if (op === H_PUT_TCE) {
+    if (!realmodeHPutTceLogged(c.t, c.w, f, clockNs, cost)) return false;
+    f[F_OUT_LO] = 0;
+    f[F_OUT_HI] = 0;
+  } else if (op === H_GET_TCE) {
+    if (!realmodeHGetTceLogged(c.t, c.w, f, clockNs, cost)) return false;
+  } else {
+    return false;
+  }
+  // The outputs the vCPU reads; the bookkeeping fields matter only to calls that leave real mode.
+  f[F_RET] = H_SUCCESS;
+  f[F_TIER] = TIER_REALMODE;
+  fd[F_COST_F64] = cost;
+  return true;
 }
 
 /** Append what an earlier tier could not; the caller's writer may wait. */

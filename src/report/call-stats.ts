@@ -5,7 +5,7 @@
  * events, so a run of millions of calls is summed without building an object per event.
  */
 import {
-  FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_RETRY, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS,
+  FLAG_WROTE, KIND_CALL, R_F64_CALL_COST, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_RETRY, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS,
   R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_VCPU, RECORD_WORDS, headFlags, headKind,
   headReason, headTier,
 } from '../events/layout.js';
@@ -105,7 +105,7 @@ export class CallStats implements RecordSink {
         case KIND_CALL: {
           this.entered++;
           this.copy(words, o);
-          this.done((words[o + R_P0] as number) >>> 0, headTier(head), this.f64[R_F64_TIME] as number, -1);
+          this.done((words[o + R_P0] as number) >>> 0, headTier(head), this.f64[R_F64_CALL_COST] as number, -1);
           if ((headFlags(head) & FLAG_WROTE) !== 0) this.writesByTier[headTier(head)]!++;
           break;
         }

@@ -114,6 +114,13 @@ export class TceTables {
   statWrites = 0;
   statHwWrites = 0;
   statPages = 0;
+  /** The entry the last storeEntry() replaced, as Int32 halves. */
+  replacedLo = 0;
+  replacedHi = 0;
+  /** The table of the call real mode's fast path is handling (src/realmode/fast-path.ts). */
+  fastSlot = 0;
+  /** The table slot findKernelTable() found last on this thread. */
+  private lastSlot = 0;
 
   constructor(readonly shared: SharedMachine) {
     this.control = new Int32Array(shared.control);
@@ -144,9 +151,17 @@ export class TceTables {
   findKernelTable(liobnHi32: number, liobnLo32: number): number {
     if ((liobnHi32 | 0) !== 0) return -1;
     const c = this.control;
+    // The slot this thread found last, checked again in full (tables come and go): a vCPU
+    // usually calls on the same table over and over.
+    const last = this.lastSlot;
+    const lb = slotBase(last);
+    if (c[lb + S_LIOBN] === (liobnLo32 | 0) && c[lb + S_STATE] === STATE_LIVE && (c[lb + S_FLAGS]! & SLOT_IN_KERNEL) !== 0) return last;
     for (let slot = 0; slot < this.maxTables; slot++) {
       const b = slotBase(slot);
-      if (c[b + S_STATE] === STATE_LIVE && (c[b + S_FLAGS]! & SLOT_IN_KERNEL) !== 0 && c[b + S_LIOBN] === (liobnLo32 | 0)) return slot;
+      if (c[b + S_STATE] === STATE_LIVE && (c[b + S_FLAGS]! & SLOT_IN_KERNEL) !== 0 && c[b + S_LIOBN] === (liobnLo32 | 0)) {
+        this.lastSlot = slot;
+        return slot;
+      }
     }
     return -1;
   }
@@ -195,18 +210,24 @@ export class TceTables {
   entryHi(slot: number, index: number): number {
     return this.data[(this.control[slotBase(slot) + S_DATA]! + index) * 2 + 1]! >>> 0;
   }
-  /** The single place a guest-view TCE entry is written; the write log hears old and new. */
-  writeEntry(slot: number, index: number, hi: number, lo: number): void {
-    const b = slotBase(slot);
-    const w = (this.control[b + S_DATA]! + index) * 2;
-    const oldLo = this.data[w]!;
-    const oldHi = this.data[w + 1]!;
+  /**
+   * The single place a guest-view TCE entry is stored: the value it replaced is left in
+   * replacedLo / replacedHi. The caller logs the write (writeEntry does).
+   */
+  storeEntry(slot: number, index: number, hi: number, lo: number): void {
+    const w = (this.control[slotBase(slot) + S_DATA]! + index) * 2;
+    this.replacedLo = this.data[w]!;
+    this.replacedHi = this.data[w + 1]!;
     this.data[w] = lo;
     this.data[w + 1] = hi;
     this.statWrites++;
+  }
+  /** Write a guest-view entry; the write log hears old and new. */
+  writeEntry(slot: number, index: number, hi: number, lo: number): void {
+    this.storeEntry(slot, index, hi, lo);
     // Logged once made: a worker that dies right after a write has it in the log.
     const log = this.writeLog;
-    if (log !== null) log.recordWrite(false, this.control[b + S_LIOBN]!, index, oldHi, oldLo, hi, lo);
+    if (log !== null) log.recordWrite(false, this.control[slotBase(slot) + S_LIOBN]!, index, this.replacedHi, this.replacedLo, hi, lo);
   }
   /** Room in the write log for up to n writes (guest-view and hardware); false: make none. */
   reserveWrites(n: number): boolean {
