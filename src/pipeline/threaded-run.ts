@@ -17,6 +17,7 @@ import { REASON_WORKER_CRASHED } from '../papr/reasons.js';
 import { TIER_VIRTMODE } from '../papr/tiers.js';
 import { unlock } from '../shared-memory/lock.js';
 import type { KernelTask, PoolSetup } from '../virtmode/pool-worker.js';
+import { defaultPoolSettings, type PoolSettings } from './pool-settings.js';
 import { FRAME_DONE } from './frame-states.js';
 import { RunLifecycle } from './run-events.js';
 import { RunMachine } from './run-machine.js';
@@ -31,10 +32,15 @@ const MAX_KERNEL_ATTEMPTS = 4;
 const DRAIN_INTERVAL_MS = 2;
 const PROGRESS_INTERVAL_MS = 250;
 
-/** `observe` gets the run's live event stream (drained every few ms) before the first call. */
+/**
+ * `observe` gets the run's live event stream (drained every few ms) before the first call.
+ * `pool` overrides the pool's piscina settings (threads default to options.poolThreads).
+ */
 export async function runThreaded(
   options: RunOptions, lifecycle = new RunLifecycle(), observe?: (events$: Observable<TcesimEvent>) => void,
+  pool: Partial<PoolSettings> = {},
 ): Promise<RunResult> {
+  const ps: PoolSettings = { ...defaultPoolSettings(), threads: options.poolThreads, ...pool };
   const m = new RunMachine(options);
   observe?.(m.stream.events$);
   const n = options.vcpus;
@@ -45,11 +51,13 @@ export async function runThreaded(
     shared: m.shared, ring: m.ring, frames: m.frames, firstTier: m.firstTier, costs: options.costs,
     faults, crashAtWrite: options.crashPoolAtWrite,
   };
-  const pool = new Piscina<KernelTask, number>({
+  const piscina = new Piscina<KernelTask, number>({
     filename: new URL('../virtmode/pool-worker.js', import.meta.url).href,
     workerData: poolSetup,
-    minThreads: options.poolThreads,
-    maxThreads: options.poolThreads,
+    minThreads: ps.threads,
+    maxThreads: ps.threads,
+    atomics: ps.atomics,
+    concurrentTasksPerWorker: ps.concurrentTasksPerWorker,
     idleTimeout: 60_000,
   });
   const frames = Array.from({ length: n }, (_, v) => m.frame(v));
@@ -86,7 +94,7 @@ export async function runThreaded(
     for (let attempt = 1; ; attempt++) {
       let r: number;
       try {
-        r = await pool.run({ vcpu: v });
+        r = await piscina.run({ vcpu: v });
       } catch (e) {
         // Died after answering: the vCPU has its answer (and may be on its next call already).
         if (Atomics.load(f, F_STATE) === FRAME_DONE || f[F_SEQ] !== seq) return;
@@ -156,7 +164,7 @@ export async function runThreaded(
     if (failure !== null) await Promise.all(workers.map((w) => w.terminate()));
     // The pool answers a vCPU before its task settles here: let every task settle first.
     await Promise.allSettled([...inFlight]);
-    await pool.destroy();
+    await piscina.destroy();
   }
   m.drain.drain();
   const wallMs = finishedAt - start;
