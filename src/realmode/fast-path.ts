@@ -11,7 +11,7 @@
 import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO } from '../papr/frame.js';
 import { TCE_PERM_MASK } from '../papr/tce.js';
 import {
-  S_DATA, S_ENTRIES, S_FLAGS, S_HW0, S_LIOBN, S_OFFSET_PAGES_F64_WORD, S_PAGES, S_PAGE_SHIFT, S_STATE, SLOT_IN_KERNEL, STATE_LIVE, slotBase,
+  S_DATA, S_ENTRIES, S_GEN, S_HW0, S_LOCK, S_OFFSET_PAGES_F64_WORD, S_PAGES, S_PAGE_SHIFT, S_STATE, STATE_LIVE, slotBase,
 } from '../shared-memory/layout.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 
@@ -19,31 +19,50 @@ import type { TceTables } from '../shared-memory/tce-tables.js';
 export const FAST_MISS = -1;
 
 /**
- * The entry index a fast-path call addresses (its table's slot in `t.fastSlot`), or FAST_MISS.
+ * Copy the geometry of the kernel table `liobn` into t.fast, or false (no such table, pages
+ * too large for the fast path, or the table changed while it was read).
+ */
+function refreshFastTable(t: TceTables, liobn: number): boolean {
+  const slot = t.findKernelTable(0, liobn);
+  if (slot < 0) return false;
+  const c = t.control;
+  const b = slotBase(slot);
+  const gen = Atomics.load(c, b + S_GEN);
+  if (Atomics.load(c, b + S_STATE) !== STATE_LIVE) return false;
+  const shift = c[b + S_PAGE_SHIFT] as number;
+  if (shift > 31) return false;
+  const ft = t.fast;
+  ft.slot = slot;
+  ft.base = b;
+  ft.shift = shift;
+  ft.mask = (1 << shift) - 1;
+  ft.entries = (c[b + S_ENTRIES] as number) >>> 0;
+  ft.offset = t.controlF64[(b + S_OFFSET_PAGES_F64_WORD) >> 1] as number;
+  ft.data = c[b + S_DATA] as number;
+  ft.pages = c[b + S_PAGES] as number;
+  ft.lock = b + S_LOCK;
+  ft.liobn = liobn;
+  // Created or removed meanwhile: not copied.
+  ft.gen = Atomics.load(c, b + S_GEN) === gen ? gen : -1;
+  return ft.gen === gen;
+}
+
+/**
+ * The entry index a fast-path call addresses (its table in `t.fast`), or FAST_MISS.
  * Checks what H_PUT_TCE and H_GET_TCE share: the table, the ioba, the backing page.
  */
 function fastEntry(t: TceTables, f: Int32Array): number {
   if (f[F_LIOBN_HI] !== 0 || f[F_IOBA_HI] !== 0) return FAST_MISS;
-  const c = t.control;
+  const ft = t.fast;
   const liobn = f[F_LIOBN_LO] as number;
-  // The table of the last fast-path call, checked again in full (tables come and go).
-  let slot = t.fastSlot;
-  let b = slotBase(slot);
-  if (c[b + S_LIOBN] !== liobn || c[b + S_STATE] !== STATE_LIVE || ((c[b + S_FLAGS] as number) & SLOT_IN_KERNEL) === 0) {
-    slot = t.findKernelTable(0, liobn);
-    if (slot < 0) return FAST_MISS;
-    b = slotBase(slot);
-  }
-  const shift = c[b + S_PAGE_SHIFT] as number;
-  if (shift > 31) return FAST_MISS;
+  if ((liobn !== ft.liobn || t.control[ft.base + S_GEN] !== ft.gen) && !refreshFastTable(t, liobn)) return FAST_MISS;
   const iobaLo = (f[F_IOBA_LO] as number) >>> 0;
-  if ((iobaLo & ((1 << shift) - 1)) !== 0) return FAST_MISS;
+  if ((iobaLo & ft.mask) !== 0) return FAST_MISS;
   // Checked as a double (the window may start past 2^32 pages), then a small integer.
-  const rel = (iobaLo >>> shift) - (t.controlF64[(b + S_OFFSET_PAGES_F64_WORD) >> 1] as number);
-  if (rel < 0 || rel >= (c[b + S_ENTRIES] as number) >>> 0) return FAST_MISS;
+  const rel = (iobaLo >>> ft.shift) - ft.offset;
+  if (rel < 0 || rel >= ft.entries) return FAST_MISS;
   const index = rel | 0;
-  if (t.pages[(c[b + S_PAGES] as number) + (index >>> t.entriesPerPageShift)] === 0) return FAST_MISS;
-  t.fastSlot = slot;
+  if (t.pages[ft.pages + (index >>> t.entriesPerPageShift)] === 0) return FAST_MISS;
   return index;
 }
 
@@ -56,13 +75,12 @@ export function fastPutEntry(t: TceTables, f: Int32Array): number {
   if (f[F_NPAGES_LO] !== 0 || f[F_NPAGES_HI] !== 0) return FAST_MISS;
   const index = fastEntry(t, f);
   if (index < 0) return FAST_MISS;
-  const c = t.control;
-  const b = slotBase(t.fastSlot);
-  if (c[b + S_HW0] !== 0) return FAST_MISS;
+  const ft = t.fast;
+  if (t.control[ft.base + S_HW0] !== 0) return FAST_MISS;
   const lo = f[F_ARG_LO] as number;
   if ((lo & TCE_PERM_MASK) !== 0) {
     const gpaLo = (lo & ~TCE_PERM_MASK) >>> 0;
-    if ((gpaLo & ((1 << (c[b + S_PAGE_SHIFT] as number)) - 1)) !== 0) return FAST_MISS;
+    if ((gpaLo & ft.mask) !== 0) return FAST_MISS;
     if (!t.ram.contains((f[F_ARG_HI] as number) >>> 0, gpaLo)) return FAST_MISS;
   }
   return index;
@@ -74,7 +92,7 @@ export function fastGetEntry(t: TceTables, f: Int32Array): number {
   return fastEntry(t, f);
 }
 
-/** Arena word of entry `index` of the table in slot `slot` (its low half; the high half follows). */
-export function entryWord(t: TceTables, slot: number, index: number): number {
-  return ((t.control[slotBase(slot) + S_DATA] as number) + index) * 2;
+/** Arena word of entry `index` of the fast path's table (its low half; the high half follows). */
+export function fastEntryWord(t: TceTables, index: number): number {
+  return (t.fast.data + index) * 2;
 }

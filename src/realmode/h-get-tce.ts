@@ -5,7 +5,7 @@ import { F_OUT_HI, F_OUT_LO } from '../papr/frame.js';
 import { H_SUCCESS } from '../papr/return-codes.js';
 import { unlock } from '../shared-memory/lock.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
-import { FAST_MISS, entryWord, fastGetEntry } from './fast-path.js';
+import { FAST_MISS, fastEntryWord, fastGetEntry } from './fast-path.js';
 
 /**
  * Real mode H_GET_TCE (kvmppc_rm_h_get_tce): the KVM rules with real mode's abilities:
@@ -36,10 +36,9 @@ export function realmodeHGetTceLogged(t: TceTables, w: EventWriter, f: Int32Arra
 /** One try at the table lock, then both halves of the entry into the frame's outputs. */
 function readLocked(t: TceTables, f: Int32Array, index: number): boolean {
   const c = t.control;
-  const slot = t.fastSlot;
-  const lock = t.lockIndex(slot);
+  const lock = t.fast.lock;
   if (Atomics.compareExchange(c, lock, 0, 1) !== 0) return false;
-  const x = entryWord(t, slot, index);
+  const x = fastEntryWord(t, index);
   f[F_OUT_LO] = t.data[x] as number;
   f[F_OUT_HI] = t.data[x + 1] as number;
   unlock(c, lock);

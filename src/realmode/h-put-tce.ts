@@ -17,11 +17,11 @@ export function realmodeHPutTce(t: TceTables, f: Int32Array): number {
   const index = fastPutEntry(t, f);
   if (index !== FAST_MISS) {
     const c = t.control;
-    const lock = t.lockIndex(t.fastSlot);
+    const lock = t.fast.lock;
     // One try: a held lock or a full log is the full handler's to report.
     if (Atomics.compareExchange(c, lock, 0, 1) === 0) {
       if (t.reserveWrites(1)) {
-        t.writeEntry(t.fastSlot, index, f[F_ARG_HI] as number, f[F_ARG_LO] as number);
+        t.writeEntry(t.fast.slot, index, f[F_ARG_HI] as number, f[F_ARG_LO] as number);
         t.releaseWrites();
         unlock(c, lock);
         return H_SUCCESS;
@@ -42,15 +42,14 @@ export function realmodeHPutTceLogged(t: TceTables, w: EventWriter, f: Int32Arra
   const index = fastPutEntry(t, f);
   if (index === FAST_MISS) return false;
   const c = t.control;
-  const slot = t.fastSlot;
-  const lock = t.lockIndex(slot);
+  const lock = t.fast.lock;
   if (Atomics.compareExchange(c, lock, 0, 1) !== 0) return false;
   const p = w.reserveCall();
   if (p < 0) {
     unlock(c, lock);
     return false;
   }
-  t.storeEntry(slot, index, f[F_ARG_HI] as number, f[F_ARG_LO] as number);
+  t.storeEntry(t.fast.slot, index, f[F_ARG_HI] as number, f[F_ARG_LO] as number);
   unlock(c, lock);
   w.fillCall(p, f, true, t.replacedLo, t.replacedHi, clockNs, costNs);
   return true;

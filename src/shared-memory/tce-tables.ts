@@ -9,6 +9,7 @@ import {
   HW_BUS_HI, HW_BUS_LO, HW_DATA, HW_ENTRIES, HW_LEVEL_BASE, HW_LEVEL_SHIFT, HW_PAGE_SHIFT, HW_STATE, HW_UA_CACHE,
   HostIommu, hostWords, initHostBuffer,
 } from './hw-tables.js';
+import { FastTable } from './fast-table.js';
 import { GuestRam } from './guest-ram.js';
 import type { WriteLog } from './write-log.js';
 import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
@@ -117,8 +118,8 @@ export class TceTables {
   /** The entry the last storeEntry() replaced, as Int32 halves. */
   replacedLo = 0;
   replacedHi = 0;
-  /** The table of the call real mode's fast path is handling (src/realmode/fast-path.ts). */
-  fastSlot = 0;
+  /** The table real mode's fast path used last on this thread (src/realmode/fast-path.ts). */
+  readonly fast = new FastTable();
   /** The table slot findKernelTable() found last on this thread. */
   private lastSlot = 0;
 

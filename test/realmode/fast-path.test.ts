@@ -20,8 +20,8 @@ import {
   F_PENDING_REASON, F_REASON, F_RET, F_SEQ, F_VCPU, FRAME_BYTES, FRAME_WORDS, clearFrameOutputs,
 } from '../../src/papr/frame.js';
 import { H_GET_TCE, H_PUT_TCE } from '../../src/papr/hcalls.js';
-import { REASON_LOCK_CONTENDED, REASON_LOG_FULL } from '../../src/papr/reasons.js';
-import { H_SUCCESS, H_TOO_HARD } from '../../src/papr/return-codes.js';
+import { REASON_LOCK_CONTENDED, REASON_LOG_FULL, REASON_NO_TABLE } from '../../src/papr/reasons.js';
+import { H_PARAMETER, H_SUCCESS, H_TOO_HARD } from '../../src/papr/return-codes.js';
 import { TIER_REALMODE } from '../../src/papr/tiers.js';
 import { TierMeter, defaultCosts } from '../../src/pipeline/costs.js';
 import { STEP_ANSWERED, STEP_NEXT, vcpuStep } from '../../src/pipeline/steps.js';
@@ -84,6 +84,30 @@ test('fast path and full handler agree on random calls: answer, reason, output a
   }
   assert.ok(fastCalls > 5000 && fastCalls < 15000, `both paths taken (${fastCalls} of 20000 on the fast one)`);
   assert.ok(fast.tables.data.every((v, i) => v === full.tables.data[i]), 'same table words');
+});
+
+test('the fast path sees a table removed, and created again with another geometry', () => {
+  const m = machine('realmode');
+  const t = m.tables;
+  m.call({ opcode: H_PUT_TCE, liobn: BigInt(LIOBN), ioba: 0n, arg: 0x1000n | 1n });
+  const f = frame();
+  f[F_OPCODE] = H_PUT_TCE;
+  f[F_LIOBN_LO] = LIOBN | 0;
+  f[F_IOBA_LO] = 4096;
+  f[F_ARG_LO] = 0x2000 | 1;
+  assert.is(realmodeHPutTce(t, f), H_SUCCESS, 'fast path, table copied');
+  t.remove(t.findKernelTable(0, LIOBN | 0));
+  assert.is(realmodeHPutTce(t, f), H_TOO_HARD, 'no table any more');
+  assert.is(f[F_REASON], REASON_NO_TABLE);
+  // Same LIOBN, 64 KiB pages: ioba 4096 is misaligned now, and the stale 4 KiB copy must not be used.
+  t.create({ liobn: LIOBN, busOffset: 0n, pageShift: 16, entries: 1024, inKernel: true });
+  m.call({ opcode: H_PUT_TCE, liobn: BigInt(LIOBN), ioba: 0n, arg: 0x10000n | 1n });
+  clearFrameOutputs(f);
+  assert.is(realmodeHPutTce(t, f), H_PARAMETER);
+  f[F_IOBA_LO] = 65536;
+  f[F_ARG_LO] = 0x20000 | 1;
+  assert.is(realmodeHPutTce(t, f), H_SUCCESS);
+  assert.is(t.entryLo(t.findKernelTable(0, LIOBN | 0), 1), 0x20001);
 });
 
 /** A machine, a ring and a vCPU's step context; records go through the drain to memory. */
