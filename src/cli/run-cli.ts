@@ -1,4 +1,5 @@
 import { VectorError } from '../conformance/values.js';
+import { EXPORT_HELP, exportCommand } from './export-command.js';
 import { CONFORMANCE_HELP, conformanceCommand } from './conformance-command.js';
 import { REPLAY_HELP, REPORT_HELP, replayCommand, reportCommand } from './log-commands.js';
 import { RUN_HELP, runCommand } from './run-command.js';
@@ -11,11 +12,12 @@ Usage:
   tcesim start                 the default job: tcesim run with its defaults
   tcesim replay LOG [--verify] rebuild the tables from an event log and check them
   tcesim report LOG            the report of a run, from its event log
+  tcesim export LOG --chrome FILE   a timeline of the run for Perfetto / chrome://tracing
   tcesim conformance PATH...   run conformance vectors (files or folders)
   tcesim help [COMMAND]        this text, or a command's`;
 
 const HELPS: Readonly<Record<string, string>> = {
-  run: RUN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, conformance: CONFORMANCE_HELP,
+  run: RUN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, export: EXPORT_HELP, conformance: CONFORMANCE_HELP,
 };
 
 /** Runs a command line and returns its exit code; misuse is one line on err and exit code 2. */
@@ -34,6 +36,8 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
         return replayCommand(rest, out);
       case 'report':
         return reportCommand(rest, out);
+      case 'export':
+        return await exportCommand(rest, out);
       case 'help':
       case '--help':
       case '-h': {

@@ -1,0 +1,100 @@
+/** `tcesim export LOG --chrome FILE [--limit N]`: a run's timeline for Perfetto (docs/timeline.md). */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LogFormatError } from '../events/decode.js';
+import { exportChromeTrace, type ChromeExportResult } from '../export/chrome-export.js';
+import { LogStream } from '../export/log-stream.js';
+import { UsageError } from './usage-error.js';
+
+export const EXPORT_HELP = `tcesim export LOG --chrome FILE [--limit N]
+
+Writes the run in the event log LOG as Chrome Trace Event JSON to FILE, for
+https://ui.perfetto.dev (Open trace file) or chrome://tracing. One track per vCPU holds a span per
+call and the real-mode tier; each pool worker and the main thread have a track per vCPU they
+served, holding the tiers they ran. Escalations and retries are instants. The timeline is the
+modelled one (each vCPU's modelled clock, reproducible for a seed); wall-clock durations of calls
+that left their vCPU are in the calls' arguments. The log is streamed: any size will do.
+
+  --chrome FILE   where to write the JSON (created or overwritten)
+  --limit N       only the first N calls the log enters (for a quick look at a huge log)
+
+See docs/timeline.md.`;
+
+const FS_ERRORS = new Set(['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR', 'EROFS', 'ENAMETOOLONG']);
+
+function fsCode(e: unknown): string | null {
+  return e instanceof Error && 'code' in e && typeof e.code === 'string' && FS_ERRORS.has(e.code) ? e.code : null;
+}
+
+function openLog(path: string): LogStream {
+  try {
+    return new LogStream(path);
+  } catch (e) {
+    if (e instanceof LogFormatError) throw new UsageError(e.message);
+    if (fsCode(e) !== null) throw new UsageError(`cannot read log ${path}: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+function parseLimit(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--limit ${JSON.stringify(value)} is not a positive integer`);
+  }
+  return Number(value);
+}
+
+/** The output would overwrite the log it is read from. */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  if (!existsSync(b)) return false;
+  const x = statSync(a);
+  const y = statSync(b);
+  return x.dev === y.dev && x.ino === y.ino;
+}
+
+function summary(path: string, r: ChromeExportResult): string[] {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const of = (x: number, what: string): string => `${n(x)} ${what}${x === 1 ? '' : 's'}`;
+  const escalations = Object.values(r.escalations).reduce((a, b) => a + b, 0);
+  const retries = r.retries === 1 ? '1 retry' : `${n(r.retries)} retries`;
+  const lines = [
+    `${path}: ${of(r.calls, 'call')}, ${of(r.tierSpans, 'tier span')}, ${of(escalations, 'escalation')}, ${retries} `
+      + `on ${of(r.tracks, 'track')} (${of(r.traceEvents, 'trace event')}; modelled clock)`,
+  ];
+  for (const [reason, count] of Object.entries(r.escalations).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+    lines.push(`  escalate: ${reason.padEnd(22)} ${n(count)}`);
+  }
+  if (r.incomplete > 0) lines.push(`${of(r.incomplete, 'call')} entered but never completed in the log (a killed run): not drawn`);
+  return lines;
+}
+
+export async function exportCommand(argv: string[], out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: { chrome: { type: 'string' }, limit: { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('export needs exactly one log file (tcesim export LOG --chrome FILE)');
+  const logPath = positionals[0] as string;
+  const chrome = values.chrome;
+  if (chrome === undefined || chrome === '') throw new UsageError('export needs --chrome FILE: where to write the Chrome Trace Event JSON');
+  const limit = parseLimit(values.limit);
+  const log = openLog(logPath);
+  try {
+    if (sameFile(logPath, chrome)) throw new UsageError(`--chrome ${chrome} is the log itself: writing it would destroy the log`);
+    if (log.trailingBytes > 0) out(`${logPath}: ${log.trailingBytes} bytes of a record cut off at the end (a killed run): ignored`);
+    let r: ChromeExportResult;
+    try {
+      r = exportChromeTrace(log, chrome, { limit });
+    } catch (e) {
+      if (e instanceof LogFormatError) throw new UsageError(e.message);
+      if (fsCode(e) !== null) throw new UsageError(`cannot write --chrome ${chrome}: ${(e as Error).message}`);
+      throw e;
+    }
+    for (const line of summary(chrome, r)) out(line);
+    return 0;
+  } finally {
+    log.close();
+  }
+}
