@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultCosts, withCosts, type CostTable } from '../pipeline/costs.js';
 import { runInline } from '../pipeline/inline-run.js';
@@ -8,6 +9,9 @@ import type { RunResult } from '../pipeline/run-result.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
 import { isMode, MODES } from '../papr/tiers.js';
 import { formatReport } from '../report/report.js';
+import { withQemuTrace } from '../trace/qemu-trace-writer.js';
+import { parseTableOverride, TABLE_OVERRIDE_SEPARATOR } from '../trace/table-geometry.js';
+import { scanTraceParams, TRACE_WORKLOAD } from '../trace/trace-workload.js';
 import { parseWorkloadArg, WORKLOADS } from '../workload/registry.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { UsageError } from './usage-error.js';
@@ -29,6 +33,12 @@ a piscina pool for virtual mode, the QEMU model on the main thread. Prints the r
   --costs FILE      override modelled costs from a JSON object of NAME: NS
   --inline          run every step on the main thread (no worker threads)
   --crash-pool-at-write N   fault injection: the pool worker making the Nth table write dies
+  --trace FILE      replay a QEMU spapr_iommu trace log (the trace workload): 1 vCPU, and
+                    --calls defaults to the trace's hypercalls (docs/qemu-traces.md)
+  --trace-table LIOBN:PAGE:OFFSET:SIZE   with --trace: the geometry of LIOBN's table, e.g.
+                    0x80000000:64K:0:2G (repeatable) [from the trace, else sPAPR defaults]
+  --emit-qemu-trace FILE   write each hcall the userspace tier handles as QEMU 7.2's trace
+                    line (in realmode/virtmode only the calls that reach userspace)
 
 Progress goes to stderr when it is a terminal.`;
 
@@ -63,27 +73,90 @@ function costsFrom(values: { cost?: string[]; costs?: string }): CostTable {
   return costs;
 }
 
-export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean } {
+/** --trace FILE with its --trace-table overrides -> the trace workload and its parameters. */
+function traceWorkloadOption(file: string, tables: readonly string[]): { name: string; params: WorkloadParams } {
+  const seen = new Set<number>();
+  for (const t of tables) {
+    let liobn: number;
+    try {
+      liobn = parseTableOverride(t).liobn;
+    } catch (e) {
+      // Its messages start `table "…"`: name the option instead.
+      if (e instanceof RangeError) throw new UsageError(e.message.replace(/^table /, '--trace-table '));
+      throw e;
+    }
+    if (seen.has(liobn)) throw new UsageError(`--trace-table ${JSON.stringify(t)}: liobn 0x${liobn.toString(16)} is given twice`);
+    seen.add(liobn);
+  }
+  return { name: TRACE_WORKLOAD, params: tables.length === 0 ? { file } : { file, tables: tables.join(TABLE_OVERRIDE_SEPARATOR) } };
+}
+
+/**
+ * A trace is one guest's call stream of known length: 1 vCPU, and as many calls as it has
+ * unless fewer are asked for. The pre-scan here checks every line before the run starts.
+ */
+function traceRunShape(params: WorkloadParams, vcpus: string | undefined, calls: string | undefined): { vcpus: number; calls: number } {
+  let scanned: number;
+  try {
+    scanned = scanTraceParams(params).calls;
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+  const v = intOption('vcpus', vcpus, 1);
+  if (v !== 1) throw new UsageError(`--vcpus ${v}: a trace is one guest's call stream; replay it on 1 vCPU`);
+  const n = intOption('calls', calls, scanned);
+  if (n > scanned) throw new UsageError(`--calls ${n}: the trace ${params['file']} has only ${scanned} hypercalls`);
+  return { vcpus: 1, calls: n };
+}
+
+/** Whether two paths name one file (the emitted trace would truncate the trace being replayed). */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const sa = statSync(a);
+    const sb = statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean; emitQemuTrace: string | null } {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
     options: {
       mode: { type: 'string' }, vcpus: { type: 'string' }, workload: { type: 'string' }, calls: { type: 'string' },
       seed: { type: 'string' }, log: { type: 'string' }, 'pool-threads': { type: 'string' }, ring: { type: 'string' },
       cost: { type: 'string', multiple: true }, costs: { type: 'string' }, inline: { type: 'boolean' },
-      'crash-pool-at-write': { type: 'string' },
+      'crash-pool-at-write': { type: 'string' }, trace: { type: 'string' }, 'trace-table': { type: 'string', multiple: true },
+      'emit-qemu-trace': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`run takes no positional arguments, got ${positionals.join(' ')}`);
   const d = defaultRunOptions();
   const mode = values.mode ?? d.mode;
   if (!isMode(mode)) throw new UsageError(`--mode ${JSON.stringify(mode)} must be one of ${MODES.join(', ')}`);
-  const workload = parseWorkloadOption(values.workload ?? d.workload);
-  const o: RunOptions & { inline: boolean } = {
+  const tables = values['trace-table'];
+  if (tables !== undefined && values.trace === undefined) throw new UsageError(`--trace-table ${tables[0] ?? ''} needs --trace FILE`);
+  if (values.trace !== undefined && values.workload !== undefined) {
+    throw new UsageError(`--trace ${values.trace} and --workload ${values.workload} both choose the workload: give one`);
+  }
+  const emit = values['emit-qemu-trace'];
+  const replayed = values.trace ?? (values.workload?.startsWith(`${TRACE_WORKLOAD}:`) ? parseWorkloadOption(values.workload).params['file'] : undefined);
+  if (emit !== undefined && replayed !== undefined && sameFile(emit, replayed)) {
+    throw new UsageError(`--emit-qemu-trace ${emit} is the trace being replayed: write it elsewhere`);
+  }
+  const workload = values.trace !== undefined ? traceWorkloadOption(values.trace, tables ?? []) : parseWorkloadOption(values.workload ?? d.workload);
+  const shape = workload.name === TRACE_WORKLOAD
+    ? traceRunShape(workload.params, values.vcpus, values.calls)
+    : { vcpus: intOption('vcpus', values.vcpus, d.vcpus), calls: intOption('calls', values.calls, d.calls) };
+  const o: RunOptions & { inline: boolean; emitQemuTrace: string | null } = {
     mode,
-    vcpus: intOption('vcpus', values.vcpus, d.vcpus),
+    vcpus: shape.vcpus,
     workload: workload.name,
     workloadParams: workload.params,
-    calls: intOption('calls', values.calls, d.calls),
+    calls: shape.calls,
     seed: intOption('seed', values.seed, d.seed),
     log: values.log ?? null,
     costs: costsFrom(values),
@@ -92,6 +165,7 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean 
     keepRecords: false,
     crashPoolAtWrite: intOption('crash-pool-at-write', values['crash-pool-at-write'], 0),
     inline: values.inline ?? false,
+    emitQemuTrace: emit ?? null,
   };
   return o;
 }
@@ -120,23 +194,30 @@ function progressReporter(lifecycle: RunLifecycle, stream: NodeJS.WriteStream): 
 export async function runCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const o = parseRunOptions(argv);
   let result: RunResult;
+  let emitted = 0;
   try {
-    if (o.inline) {
-      result = runInline(o);
-    } else {
-      const lifecycle = new RunLifecycle();
-      const clear = progressReporter(lifecycle, process.stderr);
+    // The QEMU trace is closed (flushed) when the run ends, whether it completed or failed.
+    result = await withQemuTrace(o.emitQemuTrace, async (trace) => {
+      const run: RunOptions = { ...o, qemuTrace: trace };
       try {
-        result = await runThreaded(o, lifecycle);
+        if (o.inline) return runInline(run);
+        const lifecycle = new RunLifecycle();
+        const clear = progressReporter(lifecycle, process.stderr);
+        try {
+          return await runThreaded(run, lifecycle);
+        } finally {
+          clear();
+        }
       } finally {
-        clear();
+        emitted = trace?.lines ?? 0;
       }
-    }
+    });
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
   out(formatReport(o, result.stats, { workerCrashes: result.workerCrashes, records: result.recordCount, sharedTables: result.sharedTables }));
   if (o.log !== null) out(`event log: ${o.log}`);
+  if (o.emitQemuTrace !== null) out(`qemu trace: ${o.emitQemuTrace} (${emitted.toLocaleString('en-US')} lines)`);
   return 0;
 }

@@ -47,6 +47,7 @@ export class RunMachine {
     if (!MODES.includes(options.mode)) throw new RangeError(`mode ${JSON.stringify(options.mode)} must be one of ${MODES.join(', ')}`);
     this.spec = workloadByName(options.workload);
     const config = defaultMachineConfig();
+    this.spec.checkRun?.(options.vcpus, options.calls, options.workloadParams);
     config.tables = this.spec.tables(options.vcpus, options.workloadParams);
     const entries = config.tables.reduce((n, t) => n + t.entries, 0);
     this.shared = allocateSharedMachine({
@@ -76,6 +77,7 @@ export class RunMachine {
     this.tables.writeLog = this.writer;
     this.qemu = new SpaprIommu(this.tables);
     this.qemu.idle = () => this.drain.drain();
+    this.qemu.trace = options.qemuTrace ?? null;
     this.hcalls = spaprTceHcalls();
     this.main = { t: this.tables, w: this.writer, meter: new TierMeter(options.costs) };
     recordTables(this.writer, this.tables);

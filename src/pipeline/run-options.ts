@@ -1,4 +1,5 @@
 import type { Mode } from '../papr/tiers.js';
+import type { SpaprTraceObserver } from '../userspace/trace-observer.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { defaultCosts, type CostTable } from './costs.js';
 
@@ -23,6 +24,12 @@ export interface RunOptions {
   keepRecords: boolean;
   /** Fault injection: the pool worker making the Nth table write (1-based, run-wide) dies right after it. 0: none. */
   crashPoolAtWrite: number;
+  /**
+   * QEMU's hcall trace points on the userspace tier (e.g. a QemuTraceWriter for
+   * --emit-qemu-trace); absent or null: not traced. The caller owns it and closes it when the
+   * run ends, whether it completed or failed.
+   */
+  qemuTrace?: SpaprTraceObserver | null;
 }
 
 export const MAX_VCPUS = 64;
@@ -41,6 +48,7 @@ export function defaultRunOptions(): RunOptions {
     poolThreads: 1,
     keepRecords: false,
     crashPoolAtWrite: 0,
+    qemuTrace: null,
   };
 }
 

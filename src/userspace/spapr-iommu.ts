@@ -4,6 +4,7 @@ import { TCE_PERM_MASK } from '../papr/tce.js';
 import { toBig } from '../papr/u64.js';
 import { drainingLock, sleepLock, unlock } from '../shared-memory/lock.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
+import type { SpaprTraceObserver } from './trace-observer.js';
 
 /** QEMU's access flags for a TCE (spapr_tce_iommu_access_flags): none, RO, WO, RW. */
 export type IommuPerm = 0 | 1 | 2 | 3;
@@ -30,6 +31,8 @@ export class SpaprIommu {
   private readonly listeners: IommuListener[] = [];
   /** Run while waiting for a lock, when this thread also drains the event log. */
   idle: (() => void) | null = null;
+  /** QEMU's hcall trace points (src/userspace/trace-observer.ts); null: not traced, at the cost of one comparison. */
+  trace: SpaprTraceObserver | null = null;
 
   constructor(readonly tables: TceTables) {}
 

@@ -1,9 +1,10 @@
+import { traceWorkload } from '../trace/trace-workload.js';
 import { contentionWorkload } from './contention.js';
 import { mixedWorkload } from './mixed.js';
 import { nicWorkload } from './nic.js';
 import type { WorkloadParams, WorkloadSpec } from './workload.js';
 
-export const WORKLOADS: readonly WorkloadSpec[] = [nicWorkload, mixedWorkload, contentionWorkload];
+export const WORKLOADS: readonly WorkloadSpec[] = [nicWorkload, mixedWorkload, contentionWorkload, traceWorkload];
 
 /** The workload named `name`; an error listing the known ones otherwise. */
 export function workloadByName(name: string): WorkloadSpec {

@@ -39,6 +39,8 @@ export interface WorkloadSpec {
    * before any vCPU starts: it checks the parameters' values (a RangeError naming the bad one).
    */
   tables(vcpus: number, params: WorkloadParams): TableConfig[];
+  /** Refuse vCPU or call counts the workload cannot give (a trace has one stream of known length). */
+  checkRun?(vcpus: number, calls: number, params: WorkloadParams): void;
   /** Whether vCPUs share a table (then lock contention, and so paths, depend on timing). */
   readonly sharesTables: boolean;
   create(ctx: WorkloadContext): Workload;

@@ -1,0 +1,56 @@
+/**
+ * The pre-scan: a trace read once, to the end, on the main thread before a run, so that every
+ * line is checked (a malformed or impossible line stops the run before it starts, naming the
+ * line), the calls are counted (the run's default length) and every table is known (the
+ * machine creates them before the first call). Streamed like the replay, and remembered per
+ * file, its modification time and size, so the command line and the run share one scan.
+ */
+import { statSync } from 'node:fs';
+import { parseTableOverrides, type TraceTableGeometry } from './table-geometry.js';
+import { TraceCallStream, type TraceEventCounts } from './trace-calls-stream.js';
+import { traceReadError } from './trace-reader.js';
+
+export interface TraceScan {
+  readonly file: string;
+  /** Hcall lines (put, get, indirect, stuff): the calls a replay makes. */
+  readonly calls: number;
+  readonly events: Readonly<TraceEventCounts>;
+  /** Lines read, and those passed over (blank, other trace points, QEMU's messages). */
+  readonly lines: number;
+  readonly skippedLines: number;
+  /** Every table the replay needs, in LIOBN order. */
+  readonly tables: readonly TraceTableGeometry[];
+}
+
+const cache = new Map<string, TraceScan>();
+const CACHE_SIZE = 8;
+
+/**
+ * Scan `file` with the table overrides `tablesParam` (the workload's `tables` parameter) and
+ * `ramBytes` of guest RAM. Throws a RangeError (a TraceFormatError naming file and line) on a
+ * trace it cannot replay.
+ */
+export function scanTrace(file: string, tablesParam: string | undefined, ramBytes: number): TraceScan {
+  const overrides = parseTableOverrides(tablesParam);
+  let key: string;
+  try {
+    const st = statSync(file);
+    key = JSON.stringify([file, tablesParam ?? '', ramBytes, st.size, st.mtimeMs, st.ino]);
+  } catch (e) {
+    throw traceReadError(file, e);
+  }
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const s = new TraceCallStream(file, overrides, ramBytes);
+  try {
+    while (s.next() !== null);
+  } finally {
+    s.close();
+  }
+  const scan: TraceScan = {
+    file, calls: s.calls, events: { ...s.counts }, lines: s.reader.line, skippedLines: s.reader.skipped, tables: s.tables(),
+  };
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(key, scan);
+  return scan;
+}
