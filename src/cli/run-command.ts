@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultCosts, withCosts, type CostTable } from '../pipeline/costs.js';
 import { runInline } from '../pipeline/inline-run.js';
 import { RunLifecycle } from '../pipeline/run-events.js';
+import { isPoolAtomics, POOL_ATOMICS, type PoolAtomics } from '../pipeline/pool-settings.js';
 import { defaultRunOptions, type RunOptions } from '../pipeline/run-options.js';
 import type { RunResult } from '../pipeline/run-result.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
@@ -16,6 +17,8 @@ import { parseWorkloadArg, WORKLOADS } from '../workload/registry.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { UsageError } from './usage-error.js';
 
+const d0 = defaultRunOptions();
+
 export const RUN_HELP = `tcesim run [options]
 
 Runs a workload on the pipeline: vCPU threads making hypercalls, real mode inline on them,
@@ -27,7 +30,9 @@ a piscina pool for virtual mode, the QEMU model on the main thread. Prints the r
   --calls N         calls per vCPU                                           [1000000]
   --seed S          workload seed (0 .. 2^32-1)                              [1]
   --log FILE        write the binary event log (docs/event-log-format.md)
-  --pool-threads N  virtual-mode pool threads                                [1]
+  --pool-threads N  virtual-mode pool threads                                [${d0.poolThreads}]
+  --pool-atomics A  piscina atomics: ${POOL_ATOMICS.join(' | ')}                 [${d0.poolAtomics}]
+  --pool-tasks N    piscina concurrentTasksPerWorker                         [${d0.poolTasksPerWorker}]
   --ring N          event ring size in records, a power of two              [524288]
   --cost NAME=NS    override one modelled cost (repeatable; see docs/modelled-time.md)
   --costs FILE      override modelled costs from a JSON object of NAME: NS
@@ -130,7 +135,7 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
       seed: { type: 'string' }, log: { type: 'string' }, 'pool-threads': { type: 'string' }, ring: { type: 'string' },
       cost: { type: 'string', multiple: true }, costs: { type: 'string' }, inline: { type: 'boolean' },
       'crash-pool-at-write': { type: 'string' }, trace: { type: 'string' }, 'trace-table': { type: 'string', multiple: true },
-      'emit-qemu-trace': { type: 'string' },
+      'emit-qemu-trace': { type: 'string' }, 'pool-atomics': { type: 'string' }, 'pool-tasks': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`run takes no positional arguments, got ${positionals.join(' ')}`);
@@ -162,12 +167,20 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
     costs: costsFrom(values),
     ringRecords: intOption('ring', values.ring, d.ringRecords),
     poolThreads: intOption('pool-threads', values['pool-threads'], d.poolThreads),
+    poolAtomics: poolAtomicsOption(values['pool-atomics'], d.poolAtomics),
+    poolTasksPerWorker: intOption('pool-tasks', values['pool-tasks'], d.poolTasksPerWorker),
     keepRecords: false,
     crashPoolAtWrite: intOption('crash-pool-at-write', values['crash-pool-at-write'], 0),
     inline: values.inline ?? false,
     emitQemuTrace: emit ?? null,
   };
   return o;
+}
+
+function poolAtomicsOption(value: string | undefined, fallback: PoolAtomics): PoolAtomics {
+  if (value === undefined) return fallback;
+  if (!isPoolAtomics(value)) throw new UsageError(`--pool-atomics ${JSON.stringify(value)} must be one of ${POOL_ATOMICS.join(', ')}`);
+  return value;
 }
 
 function parseWorkloadOption(arg: string): { name: string; params: WorkloadParams } {

@@ -2,6 +2,7 @@ import type { Mode } from '../papr/tiers.js';
 import type { SpaprTraceObserver } from '../userspace/trace-observer.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { defaultCosts, type CostTable } from './costs.js';
+import { defaultPoolSettings, isPoolAtomics, POOL_ATOMICS, type PoolAtomics } from './pool-settings.js';
 
 export interface RunOptions {
   mode: Mode;
@@ -20,6 +21,10 @@ export interface RunOptions {
   ringRecords: number;
   /** Virtual-mode pool threads. */
   poolThreads: number;
+  /** piscina `atomics` for the pool (src/pipeline/pool-settings.ts). */
+  poolAtomics: PoolAtomics;
+  /** piscina `concurrentTasksPerWorker` for the pool. */
+  poolTasksPerWorker: number;
   /** Keep every record in memory (for replay in the same process and tests). */
   keepRecords: boolean;
   /** Fault injection: the pool worker making the Nth table write (1-based, run-wide) dies right after it. 0: none. */
@@ -45,7 +50,9 @@ export function defaultRunOptions(): RunOptions {
     log: null,
     costs: defaultCosts(),
     ringRecords: 2 ** 19,
-    poolThreads: 1,
+    poolThreads: defaultPoolSettings().threads,
+    poolAtomics: defaultPoolSettings().atomics,
+    poolTasksPerWorker: defaultPoolSettings().concurrentTasksPerWorker,
     keepRecords: false,
     crashPoolAtWrite: 0,
     qemuTrace: null,
@@ -61,6 +68,8 @@ export function checkRunOptions(o: RunOptions): void {
   int('calls', o.calls, 1, 2 ** 31 - 1);
   int('seed', o.seed, 0, 2 ** 32 - 1);
   int('pool threads', o.poolThreads, 1, 16);
+  int('pool tasks per worker', o.poolTasksPerWorker, 1, 16);
+  if (!isPoolAtomics(o.poolAtomics)) throw new RangeError(`pool atomics ${JSON.stringify(o.poolAtomics)} must be one of ${POOL_ATOMICS.join(', ')}`);
   int('crash-pool-at-write', o.crashPoolAtWrite, 0, 2 ** 31 - 1);
   if (!Number.isInteger(o.ringRecords) || o.ringRecords < 1024 || (o.ringRecords & (o.ringRecords - 1)) !== 0 || o.ringRecords > 2 ** 24) {
     throw new RangeError(`ring records ${o.ringRecords} must be a power of two from 1024 to 2^24`);

@@ -17,7 +17,7 @@ import { REASON_WORKER_CRASHED } from '../papr/reasons.js';
 import { TIER_VIRTMODE } from '../papr/tiers.js';
 import { unlock } from '../shared-memory/lock.js';
 import type { KernelTask, PoolSetup } from '../virtmode/pool-worker.js';
-import { defaultPoolSettings, type PoolSettings } from './pool-settings.js';
+import type { PoolSettings } from './pool-settings.js';
 import { FRAME_DONE } from './frame-states.js';
 import { RunLifecycle } from './run-events.js';
 import { RunMachine } from './run-machine.js';
@@ -34,13 +34,15 @@ const PROGRESS_INTERVAL_MS = 250;
 
 /**
  * `observe` gets the run's live event stream (drained every few ms) before the first call.
- * `pool` overrides the pool's piscina settings (threads default to options.poolThreads).
+ * `pool` overrides the pool's piscina settings given in `options` (bench/piscina-options.bench.ts).
  */
 export async function runThreaded(
   options: RunOptions, lifecycle = new RunLifecycle(), observe?: (events$: Observable<TcesimEvent>) => void,
   pool: Partial<PoolSettings> = {},
 ): Promise<RunResult> {
-  const ps: PoolSettings = { ...defaultPoolSettings(), threads: options.poolThreads, ...pool };
+  const ps: PoolSettings = {
+    threads: options.poolThreads, atomics: options.poolAtomics, concurrentTasksPerWorker: options.poolTasksPerWorker, ...pool,
+  };
   const m = new RunMachine(options);
   observe?.(m.stream.events$);
   const n = options.vcpus;

@@ -52,6 +52,7 @@ test('misuse prints one line naming the problem and exits 2', async () => {
     [['run', '--calls', 'many'], /--calls "many" is not a non-negative integer/],
     [['run', '--vcpus', '0'], /vcpus 0 must be an integer from 1 to 64/],
     [['run', '--workload', 'disk'], /--workload "disk": unknown workload "disk" \(known: nic, /],
+    [['run', '--pool-atomics', 'fast'], /--pool-atomics "fast" must be one of sync, async, disabled/],
     [['run', '--workload', 'nic:speed=8'], /--workload "nic:speed=8": workload nic takes no parameter "speed"/],
     [['run', '--workload', 'nic:ring'], /--workload "nic:ring": workload parameter "ring" must be KEY=VALUE/],
     [['run', '--cost', 'warpDrive=3'], /unknown cost "warpDrive"/],
