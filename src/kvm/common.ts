@@ -29,6 +29,16 @@ export function lockTable(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: n
   return H_SUCCESS;
 }
 
+/**
+ * With the lock held (taken with no reservation): reserve room for `writes` table writes
+ * counted under the lock. H_SUCCESS, or H_TOO_HARD (log-full) with the lock released.
+ */
+export function reserveLocked(t: TceTables, f: Int32Array, slot: number, writes: number): number {
+  if (t.reserveWrites(writes)) return H_SUCCESS;
+  unlockTable(t, f, slot);
+  return punt(f, REASON_LOG_FULL);
+}
+
 /** Give back unused log room, then the lock. */
 export function unlockTable(t: TceTables, f: Int32Array, slot: number): void {
   t.releaseWrites();

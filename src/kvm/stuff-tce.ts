@@ -13,7 +13,7 @@ import { toBoundedNumber } from '../papr/u64.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
 import { kvmHwUnmapRange } from './hardware.js';
-import { kvmTcePut, lockTable, unlockTable } from './common.js';
+import { kvmTcePut, lockTable, reserveLocked, unlockTable } from './common.js';
 import { punt } from './punt.js';
 
 export function kvmStuffTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
@@ -31,12 +31,22 @@ export function kvmStuffTce(ab: KvmAbilities, t: TceTables, f: Int32Array): numb
   const index = kvmIobaIndex(shift, offset, entries, t.rangeFirstPage, iobaHi, iobaLo, npagesHi, npagesLo);
   if (index < 0) return H_PARAMETER;
   const npages = toBoundedNumber(npagesHi, npagesLo);
-  const writes = (Math.min(index + npages, entries) - index) * t.writesPerEntry(slot);
-  const locked = lockTable(ab, t, f, slot, writes);
+  const locked = lockTable(ab, t, f, slot, 0);
   if (locked !== H_SUCCESS) return locked;
+  // Counted under the lock, where backing pages cannot appear: a clear skips missing ones, so
+  // clearing a table that was never written reserves (and pads) nothing.
+  const reserved = reserveLocked(t, f, slot, stuffWrites(ab, t, f, slot, index, Math.min(index + npages, entries)));
+  if (reserved !== H_SUCCESS) return reserved;
   const ret = stuffLocked(ab, t, f, slot, index, npages, entries);
   unlockTable(t, f, slot);
   return ret;
+}
+
+/** The table writes a stuff of entries [index, end) can make: guest-view entries, then hardware ones. */
+function stuffWrites(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number, index: number, end: number): number {
+  const clearing = u32(f, F_ARG_HI) === 0 && u32(f, F_ARG_LO) === 0;
+  const guest = clearing || !ab.mayAllocate ? t.allocatedEntries(slot, index, end) : end - index;
+  return guest + (end - index) * (t.writesPerEntry(slot) - 1);
 }
 
 function stuffLocked(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number, index: number, npages: number, entries: number): number {

@@ -264,6 +264,18 @@ export class TceTables {
     }
     return true;
   }
+  /** How many of entries [index, end) have their backing page allocated. */
+  allocatedEntries(slot: number, index: number, end: number): number {
+    const per = this.entriesPerPage;
+    let n = 0;
+    for (let i = index; i < end;) {
+      const pageEnd = (Math.floor(i / per) + 1) * per;
+      const stop = pageEnd < end ? pageEnd : end;
+      if (this.pageAllocated(slot, this.pageOf(i))) n += stop - i;
+      i = stop;
+    }
+    return n;
+  }
   allocatePage(slot: number, page: number): void {
     this.statPages++;
     this.pages[this.control[slotBase(slot) + S_PAGES]! + page] = 1;
