@@ -1,68 +1,121 @@
 /**
- * `nic`: a NIC driver's transmit ring, the traffic of the seed's 10Gb VFIO measurement. Each
- * vCPU drives its own device (its own TCE table, LIOBN 0x80000000 + vCPU): 256 ring slots,
- * one 4 KiB page per packet mapped with H_PUT_TCE (read permission: the device reads the
- * packet) and unmapped with H_PUT_TCE 0 when the slot comes round again.
+ * `nic`: a NIC driver's DMA ring, the traffic of the seed's 10Gb VFIO measurement. Each vCPU
+ * drives its own device (its own TCE table, LIOBN 0x80000000 + vCPU, a 1 GiB window of 4 KiB
+ * pages). A ring of `ring` slots; each slot holds one packet buffer of `buffer` bytes, mapped
+ * (read permission: the device reads the packet) when the packet is queued and unmapped when
+ * the slot comes round again (transmit completion), before it is reused.
+ *
+ * Defaults (the calibration of the modelled clock depends on them, see docs/modelled-time.md):
+ * 256 slots, one 4 KiB page per packet, mapped with H_PUT_TCE and unmapped with H_PUT_TCE 0.
+ * With `map=indirect` a multi-page buffer is mapped with one H_PUT_TCE_INDIRECT and with
+ * `unmap=stuff` freed with one H_STUFF_TCE, as Linux does when the hypervisor offers
+ * hcall-multi-tce (src/workload/tce-run.ts); docs/workloads.md maps this onto real drivers.
  *
  * GUEST_NS_PER_PAGE (an ASSUMPTION: driver and stack time per page) is chosen with the cost
  * table (src/pipeline/costs.ts) so that the modelled bandwidth reproduces seed 002's
  * 220 MB/s (userspace) against 750-1020 MB/s (in-kernel).
  */
-import { H_PUT_TCE } from '../papr/hcalls.js';
 import { TCE_PCI_READ } from '../papr/tce.js';
 import type { TableConfig } from '../pipeline/machine-config.js';
-import { pageTceHi, pageTceLo, setCall } from './frame-args.js';
+import { choiceParam, formatSize, intParam, paramConflict, sizeParam } from './params.js';
 import { Prng } from './prng.js';
-import type { Workload, WorkloadContext, WorkloadSpec } from './workload.js';
+import { listPageGpa, MAP_METHODS, TceRun, UNMAP_METHODS, type MapMethod, type UnmapMethod } from './tce-run.js';
+import type { Workload, WorkloadContext, WorkloadParams, WorkloadSpec } from './workload.js';
 
 export const NIC_LIOBN_BASE = 0x80000000;
-const RING_SLOTS = 256;
 const PAGE_SHIFT = 12;
+const PAGE_BYTES = 4096;
+/** The QEMU PHB default window: 1 GiB of 4 KiB pages. */
+const WINDOW_ENTRIES = 262144;
 export const GUEST_NS_PER_PAGE = 3600;
+
+const DEFAULT_RING = 256;
+const DEFAULT_BUFFER = 4096;
+/** Largest buffer: 512 pages, what one H_PUT_TCE_INDIRECT list can hold. */
+const MAX_BUFFER = 512 * PAGE_BYTES;
+
+interface NicConfig {
+  readonly ring: number;
+  /** 4 KiB pages per buffer. */
+  readonly pages: number;
+  readonly map: MapMethod;
+  readonly unmap: UnmapMethod;
+}
+
+function nicConfig(params: WorkloadParams): NicConfig {
+  const ring = intParam('nic', params, 'ring', DEFAULT_RING, 1, WINDOW_ENTRIES);
+  const buffer = sizeParam('nic', params, 'buffer', DEFAULT_BUFFER, 1, MAX_BUFFER);
+  const pages = Math.ceil(buffer / PAGE_BYTES);
+  if (ring * pages > WINDOW_ENTRIES) {
+    throw paramConflict('nic', params, 'ring', String(ring),
+      `needs ${ring * pages} entries with ${pages}-page buffers; the 1 GiB window has ${WINDOW_ENTRIES} (lower ring or buffer)`);
+  }
+  return {
+    ring, pages,
+    map: choiceParam('nic', params, 'map', MAP_METHODS, 'put'),
+    unmap: choiceParam('nic', params, 'unmap', UNMAP_METHODS, 'put'),
+  };
+}
 
 class NicWorkload implements Workload {
   mappedBytes = 0;
   guestNs = 0;
   private readonly rng: Prng;
-  private readonly liobn: number;
-  private readonly mapped = new Uint8Array(RING_SLOTS);
-  private readonly ramPages: number;
+  private readonly cfg: NicConfig;
+  private readonly mapped: Uint8Array;
+  private readonly run: TceRun;
+  /** Guest pages a buffer may start at: all of RAM, less the list pages when lists are used. */
+  private readonly bufferStarts: number;
   private slot = 0;
 
   constructor(ctx: WorkloadContext) {
+    this.cfg = nicConfig(ctx.params);
     this.rng = new Prng(ctx.seed, ctx.vcpu);
-    this.liobn = (NIC_LIOBN_BASE + ctx.vcpu) | 0;
-    this.ramPages = Math.floor(ctx.ram.slotBytes / 4096);
+    this.mapped = new Uint8Array(this.cfg.ring);
+    const usesList = this.cfg.map === 'indirect' && this.cfg.pages > 1;
+    const ramPages = Math.floor(ctx.ram.slotBytes / PAGE_BYTES);
+    this.bufferStarts = ramPages - (usesList ? ctx.vcpus : 0) - this.cfg.pages + 1;
+    this.run = new TceRun(ctx.ram, {
+      liobn: (NIC_LIOBN_BASE + ctx.vcpu) | 0, busHi: 0, busLo: 0, pageShift: PAGE_SHIFT,
+      map: this.cfg.map, unmap: this.cfg.unmap, stuffMax: 512, singlePagePut: true, listGpa: listPageGpa(ctx.ram, ctx.vcpu),
+    });
   }
 
   next(f: Int32Array): void {
-    const s = this.slot;
-    const ioba = s * 4096;
-    if (this.mapped[s] !== 0) {
-      // Transmit completion: the slot's page is unmapped before the slot is reused.
-      setCall(f, H_PUT_TCE, this.liobn, 0, ioba, 0, 0, 0);
-      this.mapped[s] = 0;
-      this.mappedBytes = 0;
-      this.guestNs = 0;
-      return;
+    const run = this.run;
+    if (run.done) {
+      const s = this.slot;
+      const pages = this.cfg.pages;
+      if (this.mapped[s] !== 0) {
+        // Transmit completion: the slot's buffer is unmapped before the slot is reused.
+        run.beginClear(s * pages, pages);
+        this.mapped[s] = 0;
+      } else {
+        run.beginMap(s * pages, this.rng.below(this.bufferStarts), pages, TCE_PCI_READ);
+        this.mapped[s] = 1;
+        this.slot = (s + 1) % this.cfg.ring;
+      }
     }
-    const page = this.rng.below(this.ramPages);
-    setCall(f, H_PUT_TCE, this.liobn, 0, ioba, pageTceHi(page), pageTceLo(page, TCE_PCI_READ), 0);
-    this.mapped[s] = 1;
-    this.mappedBytes = 4096;
-    this.guestNs = GUEST_NS_PER_PAGE;
-    this.slot = (s + 1) % RING_SLOTS;
+    const n = run.next(f);
+    this.mappedBytes = run.mapping ? n * PAGE_BYTES : 0;
+    this.guestNs = run.mapping ? n * GUEST_NS_PER_PAGE : 0;
   }
 }
 
 export const nicWorkload: WorkloadSpec = {
   name: 'nic',
-  description: 'NIC transmit ring per vCPU: H_PUT_TCE map and unmap of single 4 KiB pages',
-  params: {},
+  description: 'NIC DMA ring per vCPU: packet buffers mapped when queued, unmapped on completion (default: H_PUT_TCE of single 4 KiB pages)',
+  params: {
+    buffer: `bytes per packet buffer, up to ${formatSize(MAX_BUFFER)}, mapped as whole 4 KiB pages (e.g. 1500, 2048, 64K; default ${DEFAULT_BUFFER})`,
+    map: 'put: one H_PUT_TCE per page; indirect: a multi-page buffer in one H_PUT_TCE_INDIRECT (a single page still uses H_PUT_TCE, as Linux) (default put)',
+    unmap: 'put: one H_PUT_TCE 0 per page; stuff: one H_STUFF_TCE 0 per buffer (default put)',
+    ring: `ring slots, each one buffer in flight (default ${DEFAULT_RING})`,
+  },
   sharesTables: false,
-  tables(vcpus: number): TableConfig[] {
+  tables(vcpus: number, params: WorkloadParams): TableConfig[] {
+    nicConfig(params);
     return Array.from({ length: vcpus }, (_, v) => ({
-      liobn: NIC_LIOBN_BASE + v, busOffset: 0n, pageShift: PAGE_SHIFT, entries: 262144, userspaceOnly: false,
+      liobn: NIC_LIOBN_BASE + v, busOffset: 0n, pageShift: PAGE_SHIFT, entries: WINDOW_ENTRIES, userspaceOnly: false,
     }));
   },
   create: (ctx) => new NicWorkload(ctx),

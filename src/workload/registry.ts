@@ -1,10 +1,15 @@
 import { traceWorkload } from '../trace/trace-workload.js';
+import { bootWorkload } from './boot.js';
 import { contentionWorkload } from './contention.js';
+import { ddwWorkload } from './ddw.js';
 import { mixedWorkload } from './mixed.js';
 import { nicWorkload } from './nic.js';
+import { storageWorkload } from './storage.js';
 import type { WorkloadParams, WorkloadSpec } from './workload.js';
 
-export const WORKLOADS: readonly WorkloadSpec[] = [nicWorkload, mixedWorkload, contentionWorkload, traceWorkload];
+export const WORKLOADS: readonly WorkloadSpec[] = [
+  nicWorkload, storageWorkload, bootWorkload, ddwWorkload, mixedWorkload, contentionWorkload, traceWorkload,
+];
 
 /** The workload named `name`; an error listing the known ones otherwise. */
 export function workloadByName(name: string): WorkloadSpec {
