@@ -19,6 +19,10 @@ import { UsageError } from './usage-error.js';
 
 const d0 = defaultRunOptions();
 
+function workloadHelp(): string {
+  return WORKLOADS.map((w) => [`  ${w.name}: ${w.description}`, ...Object.entries(w.params).map(([k, v]) => `      ${k}=${v}`)].join('\n')).join('\n');
+}
+
 export const RUN_HELP = `tcesim run [options]
 
 Runs a workload on the pipeline: vCPU threads making hypercalls, real mode inline on them,
@@ -45,7 +49,10 @@ a piscina pool for virtual mode, the QEMU model on the main thread. Prints the r
   --emit-qemu-trace FILE   write each hcall the userspace tier handles as QEMU 7.2's trace
                     line (in realmode/virtmode only the calls that reach userspace)
 
-Progress goes to stderr when it is a terminal.`;
+Progress goes to stderr when it is a terminal.
+
+Workloads (--workload NAME:K=V,K=V; docs/workloads.md):
+${workloadHelp()}`;
 
 function intOption(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
