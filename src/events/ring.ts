@@ -131,10 +131,11 @@ export class EventRing {
     if (n === 0) return 0;
     const tail = Atomics.load(this.header, RH_TAIL);
     const w = this.words;
-    for (let i = 0; i < n; i++) {
-      const o = this.offset((tail + i) | 0);
-      out.set(w.subarray(o, o + RECORD_WORDS), i * RECORD_WORDS);
-    }
+    // At most two contiguous pieces: up to the ring's end, then from its start.
+    const start = this.offset(tail);
+    const first = Math.min(n, this.capacity - (tail & this.mask));
+    out.set(w.subarray(start, start + first * RECORD_WORDS), 0);
+    if (first < n) out.set(w.subarray(0, (n - first) * RECORD_WORDS), first * RECORD_WORDS);
     Atomics.store(this.header, RH_TAIL, (tail + n) | 0);
     Atomics.notify(this.header, RH_TAIL);
     return n;

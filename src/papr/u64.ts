@@ -15,6 +15,17 @@ const TWO_32 = 4294967296;
  */
 export const POW2: Float64Array = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);
 
+/** Low half of x · 2^shift, for an integer 0 ≤ x < 2^32 and 0 ≤ shift < 64, in 32-bit operations. */
+export function shlLo(x: number, shift: number): number {
+  return shift >= 32 ? 0 : (x << shift) >>> 0;
+}
+
+/** High half of x · 2^shift (see shlLo). */
+export function shlHi(x: number, shift: number): number {
+  if (shift >= 32) return (x << (shift - 32)) >>> 0;
+  return shift === 0 ? 0 : x >>> (32 - shift);
+}
+
 /** ⌊(hi·2^32 + lo) / 2^shift⌋ for 0 ≤ shift ≤ 63; exact when shift ≥ 11. */
 export function shiftRight(hi: number, lo: number, shift: number): number {
   if (shift >= 32) return hi >>> (shift - 32);

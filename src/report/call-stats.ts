@@ -68,15 +68,21 @@ export class CallStats implements RecordSink {
   /** Opcode of the call in flight on each vCPU (one at a time per vCPU). */
   private readonly inFlight = new Map<number, number>();
   private readonly f64 = new Float64Array(RECORD_WORDS / 2);
+  /** The group the last call went to: runs of calls mostly go to the same one. */
+  private lastKey = -1;
+  private lastGroup: CallGroup | null = null;
   private readonly i32 = new Int32Array(this.f64.buffer);
 
   private group(opcode: number, tier: number): CallGroup {
     const key = opcode * 4 + tier;
+    if (key === this.lastKey && this.lastGroup !== null) return this.lastGroup;
     let g = this.groups.get(key);
     if (g === undefined) {
       g = { opcode, tier, count: 0, modelledNs: new Samples(), wallUs: new Samples() };
       this.groups.set(key, g);
     }
+    this.lastKey = key;
+    this.lastGroup = g;
     return g;
   }
 
@@ -104,15 +110,13 @@ export class CallStats implements RecordSink {
           break;
         case KIND_CALL: {
           this.entered++;
-          this.copy(words, o);
-          this.done((words[o + R_P0] as number) >>> 0, headTier(head), this.f64[R_F64_CALL_COST] as number, -1);
+          this.done((words[o + R_P0] as number) >>> 0, headTier(head), this.f64At(words, o, R_F64_CALL_COST), -1);
           if ((headFlags(head) & FLAG_WROTE) !== 0) this.writesByTier[headTier(head)]!++;
           break;
         }
         case KIND_COMPLETE: {
-          this.copy(words, o);
           const opcode = this.inFlight.get(words[o + R_VCPU] as number) ?? -1;
-          this.done(opcode, headTier(head), this.f64[R_F64_TIME] as number, this.f64[R_F64_WALL] as number);
+          this.done(opcode, headTier(head), this.f64At(words, o, R_F64_TIME), this.f64At(words, o, R_F64_WALL));
           break;
         }
         case KIND_ESCALATE: {
@@ -144,5 +148,12 @@ export class CallStats implements RecordSink {
 
   private copy(words: Int32Array, o: number): void {
     for (let i = 0; i < RECORD_WORDS; i++) this.i32[i] = words[o + i] as number;
+  }
+
+  /** The record's Float64 slot `slot` (records may sit at any 4-byte offset, so it is copied out). */
+  private f64At(words: Int32Array, o: number, slot: number): number {
+    this.i32[0] = words[o + 2 * slot] as number;
+    this.i32[1] = words[o + 2 * slot + 1] as number;
+    return this.f64[0] as number;
   }
 }

@@ -17,6 +17,7 @@
 import { H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE } from '../papr/hcalls.js';
 import { TCE_LIST_MAX_ENTRIES } from '../papr/tce.js';
 import type { GuestRam } from '../shared-memory/guest-ram.js';
+import { shlHi, shlLo } from '../papr/u64.js';
 import { setCall } from './frame-args.js';
 
 /** How a run of entries is mapped: one H_PUT_TCE per entry, or H_PUT_TCE_INDIRECT batches. */
@@ -49,12 +50,12 @@ export interface TceWindow {
 
 /** The TCE of IOMMU page `page` (its guest physical address is page << shift) with permission bits `perm`: high half. */
 export function tceHi(page: number, pageShift: number): number {
-  return Math.floor((page * 2 ** pageShift) / TWO32);
+  return shlHi(page, pageShift);
 }
 
 /** The same TCE's low half (an int32 bit pattern, as the frame stores it). */
 export function tceLo(page: number, pageShift: number, perm: number): number {
-  return ((page * 2 ** pageShift) % TWO32) | perm;
+  return shlLo(page, pageShift) | perm;
 }
 
 export class TceRun {
@@ -68,7 +69,13 @@ export class TceRun {
   private indirect = false;
   private stuff = false;
 
-  constructor(private readonly ram: GuestRam, private readonly w: TceWindow) {}
+  private readonly listHi: number;
+  private readonly listLo: number;
+
+  constructor(private readonly ram: GuestRam, private readonly w: TceWindow) {
+    this.listHi = Math.floor(w.listGpa / TWO32);
+    this.listLo = w.listGpa % TWO32;
+  }
 
   /** Whether the last run is finished (the next call starts a new one). */
   get done(): boolean {
@@ -102,10 +109,10 @@ export class TceRun {
     const w = this.w;
     const n = this.mapping ? (this.indirect ? Math.min(this.remaining, TCE_LIST_MAX_ENTRIES) : 1)
       : (this.stuff ? Math.min(this.remaining, w.stuffMax) : 1);
-    const off = this.entry * 2 ** w.pageShift;
-    let iobaLo = w.busLo + (off % TWO32);
-    let iobaHi = w.busHi + Math.floor(off / TWO32);
-    if (iobaLo >= TWO32) { iobaLo -= TWO32; iobaHi += 1; }
+    // bus offset + entry · page size, in 32-bit halves (no 2 ** n, no doubles: this runs per call).
+    const sumLo = w.busLo + shlLo(this.entry, w.pageShift);
+    const iobaLo = sumLo >>> 0;
+    const iobaHi = (w.busHi + shlHi(this.entry, w.pageShift) + (sumLo >= TWO32 ? 1 : 0)) >>> 0;
     if (!this.mapping) {
       if (this.stuff) setCall(f, H_STUFF_TCE, w.liobn, iobaHi, iobaLo, 0, 0, n);
       else setCall(f, H_PUT_TCE, w.liobn, iobaHi, iobaLo, 0, 0, 0);
@@ -113,7 +120,7 @@ export class TceRun {
       for (let i = 0; i < n; i++) {
         this.ram.writeBeHalves(w.listGpa + i * 8, tceHi(this.page + i, w.pageShift), tceLo(this.page + i, w.pageShift, this.perm));
       }
-      setCall(f, H_PUT_TCE_INDIRECT, w.liobn, iobaHi, iobaLo, Math.floor(w.listGpa / TWO32), w.listGpa % TWO32, n);
+      setCall(f, H_PUT_TCE_INDIRECT, w.liobn, iobaHi, iobaLo, this.listHi, this.listLo, n);
     } else {
       setCall(f, H_PUT_TCE, w.liobn, iobaHi, iobaLo, tceHi(this.page, w.pageShift), tceLo(this.page, w.pageShift, this.perm), 0);
     }
