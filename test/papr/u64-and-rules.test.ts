@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { H_PARAMETER, H_SUCCESS } from '../../src/papr/return-codes.js';
 import { indirectListCheck, kvmIobaIndex, qemuEntryIndex, tceAddressAligned } from '../../src/papr/rules.js';
-import { bigHi, bigLo, lowBitsZero, shiftRight } from '../../src/papr/u64.js';
+import { bigHi, bigLo, lowBitsZero, shiftRight, shlHi, shlLo } from '../../src/papr/u64.js';
 
 const halves = (v: bigint): [number, number] => [bigHi(v), bigLo(v)];
 
@@ -11,6 +11,17 @@ test('shiftRight on halves matches BigInt for every shift the rules use', () => 
   for (const v of values) {
     for (const s of [11, 12, 16, 21, 24, 31, 32, 33, 34, 40, 63]) {
       assert.is(shiftRight(...halves(v), s), Number(v >> BigInt(s)), `${v.toString(16)} >> ${s}`);
+    }
+  }
+});
+
+test('shlHi / shlLo match BigInt for 32-bit values and every shift below 64', () => {
+  const xs = [0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0x12345678, 262143, 0x40000];
+  for (const x of xs) {
+    for (let shift = 0; shift < 64; shift++) {
+      const v = (BigInt(x) << BigInt(shift)) & ((1n << 64n) - 1n);
+      assert.is(shlLo(x, shift), bigLo(v), `lo of 0x${x.toString(16)} << ${shift}`);
+      assert.is(shlHi(x, shift), bigHi(v), `hi of 0x${x.toString(16)} << ${shift}`);
     }
   }
 });
