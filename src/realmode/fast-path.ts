@@ -37,7 +37,9 @@ function refreshFastTable(t: TceTables, liobn: number): boolean {
   ft.shift = shift;
   ft.mask = (1 << shift) - 1;
   ft.entries = (c[b + S_ENTRIES] as number) >>> 0;
-  ft.offset = t.controlF64[(b + S_OFFSET_PAGES_F64_WORD) >> 1] as number;
+  const offset = t.controlF64[(b + S_OFFSET_PAGES_F64_WORD) >> 1] as number;
+  // A small integer while it fits (the usual window at bus address 0): V8 keeps it unboxed.
+  ft.offset = offset < 0x40000000 ? offset | 0 : offset;
   ft.data = c[b + S_DATA] as number;
   ft.pages = c[b + S_PAGES] as number;
   ft.lock = b + S_LOCK;
@@ -49,10 +51,12 @@ function refreshFastTable(t: TceTables, liobn: number): boolean {
 
 /**
  * The entry index a fast-path call addresses (its table in `t.fast`), or FAST_MISS.
- * Checks what H_PUT_TCE and H_GET_TCE share: the table, the ioba, the backing page.
+ * Checks what H_PUT_TCE and H_GET_TCE share: 32-bit LIOBN and ioba, npages 0, the table, the
+ * ioba inside its window, the backing page.
  */
 function fastEntry(t: TceTables, f: Int32Array): number {
-  if (f[F_LIOBN_HI] !== 0 || f[F_IOBA_HI] !== 0) return FAST_MISS;
+  // npages 0, so that a one-record CALL log entry says everything the frame held.
+  if (((f[F_LIOBN_HI] as number) | (f[F_IOBA_HI] as number) | (f[F_NPAGES_LO] as number) | (f[F_NPAGES_HI] as number)) !== 0) return FAST_MISS;
   const ft = t.fast;
   const liobn = f[F_LIOBN_LO] as number;
   if ((liobn !== ft.liobn || t.control[ft.base + S_GEN] !== ft.gen) && !refreshFastTable(t, liobn)) return FAST_MISS;
@@ -67,12 +71,10 @@ function fastEntry(t: TceTables, f: Int32Array): number {
 }
 
 /**
- * H_PUT_TCE: the entry it writes, or FAST_MISS. Also requires npages 0 (so that a one-record
- * CALL log entry says everything the frame held), no attached hardware table, and a TCE that
- * is a clear or a page-aligned address in guest RAM.
+ * H_PUT_TCE: the entry it writes, or FAST_MISS. Also requires no attached hardware table, and a
+ * TCE that is a clear or a page-aligned address in guest RAM.
  */
 export function fastPutEntry(t: TceTables, f: Int32Array): number {
-  if (f[F_NPAGES_LO] !== 0 || f[F_NPAGES_HI] !== 0) return FAST_MISS;
   const index = fastEntry(t, f);
   if (index < 0) return FAST_MISS;
   const ft = t.fast;
@@ -81,14 +83,14 @@ export function fastPutEntry(t: TceTables, f: Int32Array): number {
   if ((lo & TCE_PERM_MASK) !== 0) {
     const gpaLo = (lo & ~TCE_PERM_MASK) >>> 0;
     if ((gpaLo & ft.mask) !== 0) return FAST_MISS;
-    if (!t.ram.contains((f[F_ARG_HI] as number) >>> 0, gpaLo)) return FAST_MISS;
+    const hi = f[F_ARG_HI] as number;
+    if (hi === 0 ? gpaLo >= t.ram.slotBytes : !t.ram.contains(hi >>> 0, gpaLo)) return FAST_MISS;
   }
   return index;
 }
 
-/** H_GET_TCE: the entry it reads, or FAST_MISS. Also requires npages 0. */
+/** H_GET_TCE: the entry it reads, or FAST_MISS. */
 export function fastGetEntry(t: TceTables, f: Int32Array): number {
-  if (f[F_NPAGES_LO] !== 0 || f[F_NPAGES_HI] !== 0) return FAST_MISS;
   return fastEntry(t, f);
 }
 

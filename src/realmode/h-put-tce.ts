@@ -5,7 +5,7 @@ import { F_ARG_HI, F_ARG_LO } from '../papr/frame.js';
 import { H_SUCCESS } from '../papr/return-codes.js';
 import { unlock } from '../shared-memory/lock.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
-import { FAST_MISS, fastPutEntry } from './fast-path.js';
+import { FAST_MISS, fastEntryWord, fastPutEntry } from './fast-path.js';
 
 /**
  * Real mode H_PUT_TCE (kvmppc_rm_h_put_tce): the KVM rules with real mode's abilities:
@@ -20,9 +20,15 @@ export function realmodeHPutTce(t: TceTables, f: Int32Array): number {
     const lock = t.fast.lock;
     // One try: a held lock or a full log is the full handler's to report.
     if (Atomics.compareExchange(c, lock, 0, 1) === 0) {
-      if (t.reserveWrites(1)) {
-        t.writeEntry(t.fast.slot, index, f[F_ARG_HI] as number, f[F_ARG_LO] as number);
-        t.releaseWrites();
+      const log = t.writeLog;
+      if (log === null || log.reserveWrites(1)) {
+        const hi = f[F_ARG_HI] as number;
+        const lo = f[F_ARG_LO] as number;
+        t.storeEntryWord(fastEntryWord(t, index), hi, lo);
+        if (log !== null) {
+          log.recordWrite(false, t.fast.liobn, index, t.replacedHi, t.replacedLo, hi, lo);
+          log.releaseWrites();
+        }
         unlock(c, lock);
         return H_SUCCESS;
       }
@@ -49,7 +55,7 @@ export function realmodeHPutTceLogged(t: TceTables, w: EventWriter, f: Int32Arra
     unlock(c, lock);
     return false;
   }
-  t.storeEntry(t.fast.slot, index, f[F_ARG_HI] as number, f[F_ARG_LO] as number);
+  t.storeEntryWord(fastEntryWord(t, index), f[F_ARG_HI] as number, f[F_ARG_LO] as number);
   unlock(c, lock);
   w.fillCall(p, f, true, t.replacedLo, t.replacedHi, clockNs, costNs);
   return true;

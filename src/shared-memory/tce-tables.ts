@@ -216,7 +216,10 @@ export class TceTables {
    * replacedLo / replacedHi. The caller logs the write (writeEntry does).
    */
   storeEntry(slot: number, index: number, hi: number, lo: number): void {
-    const w = (this.control[slotBase(slot) + S_DATA]! + index) * 2;
+    this.storeEntryWord((this.control[slotBase(slot) + S_DATA]! + index) * 2, hi, lo);
+  }
+  /** storeEntry() by the entry's arena word (its low half), for a caller that has it at hand. */
+  storeEntryWord(w: number, hi: number, lo: number): void {
     this.replacedLo = this.data[w]!;
     this.replacedHi = this.data[w + 1]!;
     this.data[w] = lo;
