@@ -1,8 +1,5 @@
 /**
- * The piscina task of bench/pipeline.bench.ts's bare pool round trip: it takes the same
- * { vcpu } task the virtual-mode pool worker gets (src/virtmode/pool-worker.ts) and returns
- * at once, so a run costs only piscina's dispatch and reply.
+ * The bare pool round trip's piscina task. It lives in src/benchmarks/noop-task.ts (the suite
+ * behind `tcesim bench`); re-exported here so a pool can load this file as well.
  */
-export default function noopTask(task: { readonly vcpu: number }): number {
-  return task.vcpu;
-}
+export { default } from '../src/benchmarks/noop-task.js';

@@ -1,4 +1,6 @@
 import { VectorError } from '../conformance/values.js';
+import { BENCH_HELP, benchCommand } from './bench-command.js';
+import { COMPARE_HELP, compareCommand } from './compare-command.js';
 import { EXPORT_HELP, exportCommand } from './export-command.js';
 import { CONFORMANCE_HELP, conformanceCommand } from './conformance-command.js';
 import { REPLAY_HELP, REPORT_HELP, replayCommand, reportCommand } from './log-commands.js';
@@ -12,12 +14,19 @@ Usage:
   tcesim start                 the default job: tcesim run with its defaults
   tcesim replay LOG [--verify] rebuild the tables from an event log and check them
   tcesim report LOG            the report of a run, from its event log
-  tcesim export LOG --chrome FILE   a timeline of the run for Perfetto / chrome://tracing
+  tcesim export LOG --chrome F a timeline of the run for Perfetto / chrome://tracing
+  tcesim bench [--quick] [--json FILE] [--filter REGEX]
+                               benchmarks: real mode per hcall, pipeline per mode and workload,
+                               bare limits, acceleration gain, escalation profile
+  tcesim compare BASE NEW [--threshold 5%]
+                               regression verdict between two bench --json files
+                               (exit 1: slower, or the escalation profile changed)
   tcesim conformance PATH...   run conformance vectors (files or folders)
   tcesim help [COMMAND]        this text, or a command's`;
 
 const HELPS: Readonly<Record<string, string>> = {
-  run: RUN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, export: EXPORT_HELP, conformance: CONFORMANCE_HELP,
+  run: RUN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, export: EXPORT_HELP, bench: BENCH_HELP, compare: COMPARE_HELP,
+  conformance: CONFORMANCE_HELP,
 };
 
 /** Runs a command line and returns its exit code; misuse is one line on err and exit code 2. */
@@ -38,6 +47,10 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
         return reportCommand(rest, out);
       case 'export':
         return await exportCommand(rest, out);
+      case 'bench':
+        return await benchCommand(rest, out);
+      case 'compare':
+        return await compareCommand(rest, out);
       case 'help':
       case '--help':
       case '-h': {

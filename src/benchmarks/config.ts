@@ -1,0 +1,113 @@
+/**
+ * What a suite run measures and for how long: `tcesim bench` uses quickConfig() or
+ * fullConfig(); tests pass a tiny config of their own (a few rows, short times), and may slow
+ * chosen rows down on purpose to check that a comparison catches it.
+ */
+import type { Mode } from '../papr/tiers.js';
+import type { CostTable } from '../pipeline/costs.js';
+import { defaultRunOptions } from '../pipeline/run-options.js';
+import type { JsonValue } from '../regression/format.js';
+
+export interface MicroSettings {
+  /** tinybench time budget per row, ms. */
+  readonly timeMs: number;
+  readonly warmupMs: number;
+  /** Calls per tinybench sample: batching keeps its ~55 ns per-sample overhead out of the figure. */
+  readonly batch: number;
+}
+
+export interface PipelineSettings {
+  /** Runs of every workload x mode x vCPU count, round-robin so drift spreads over all. */
+  readonly repeats: number;
+  readonly vcpuCounts: readonly number[];
+  /**
+   * Wall-clock each full run aims at (ms), from the profile's share of calls that leave the
+   * vCPU thread (~60 us each) and those answered on it (~1 us); deterministic for a profile.
+   */
+  readonly targetMs: number;
+  /** Bounds on one run's calls over all vCPUs. */
+  readonly minCalls: number;
+  readonly maxCalls: number;
+  /** Bare round trips of each kind timed at the start of every repeat. */
+  readonly trips: number;
+  readonly seed: number;
+  /** Fixed calls per vCPU by mode, instead of sizing runs by targetMs (bench/pipeline.bench.ts's flags). */
+  readonly callsPerVcpuByMode?: Readonly<Partial<Record<Mode, number>>>;
+}
+
+export interface ProfileSettings {
+  readonly vcpus: number;
+  readonly callsPerVcpu: number;
+  readonly seed: number;
+  /** Event ring size of the profile's inline runs; a small ring makes real mode give up with log-full. */
+  readonly ringRecords: number;
+}
+
+/** Test hook: a busy-wait added to each measured call of the in-thread rows whose name matches. */
+export interface DelaySettings {
+  readonly rows: RegExp;
+  readonly nsPerCall: number;
+}
+
+export interface SuiteConfig {
+  readonly quick: boolean;
+  /** Only benchmarks whose name matches run, with the bare limits they are ratios to; null: all. */
+  readonly filter: RegExp | null;
+  readonly micro: MicroSettings;
+  readonly pipeline: PipelineSettings;
+  /** The same in quick and full runs, so any two bench files have comparable profiles. */
+  readonly profile: ProfileSettings;
+  readonly delay: DelaySettings | null;
+  /** Cost-table overrides for every run (they change modelled figures, never paths). */
+  readonly costs: Partial<CostTable>;
+}
+
+/** 2 vCPUs x 4000 calls, seed 1, the event ring of `tcesim run` (a smaller one would make real mode give up with log-full). */
+export const DEFAULT_PROFILE: ProfileSettings = { vcpus: 2, callsPerVcpu: 4000, seed: 1, ringRecords: defaultRunOptions().ringRecords };
+
+/**
+ * Under a minute on an idle 2-core machine: short rows, 2 repeats of each pipeline run (too few
+ * for a verdict on pipeline figures; the in-thread rows have thousands of samples).
+ */
+export function quickConfig(): SuiteConfig {
+  return {
+    quick: true,
+    filter: null,
+    micro: { timeMs: 250, warmupMs: 100, batch: 2000 },
+    pipeline: { repeats: 2, vcpuCounts: [1, 2], targetMs: 80, minCalls: 400, maxCalls: 400_000, trips: 500, seed: 1 },
+    profile: DEFAULT_PROFILE,
+    delay: null,
+    costs: {},
+  };
+}
+
+/** A few minutes: 5 repeats, so a pipeline figure can reach significance. */
+export function fullConfig(): SuiteConfig {
+  return {
+    quick: false,
+    filter: null,
+    micro: { timeMs: 1500, warmupMs: 250, batch: 2000 },
+    pipeline: { repeats: 5, vcpuCounts: [1, 2], targetMs: 400, minCalls: 2000, maxCalls: 2_000_000, trips: 2000, seed: 1 },
+    profile: DEFAULT_PROFILE,
+    delay: null,
+    costs: {},
+  };
+}
+
+/** The settings as the bench file records them. */
+export function configRecord(c: SuiteConfig): { readonly [key: string]: JsonValue } {
+  const costs: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c.costs)) if (typeof v === 'number') costs[k] = v;
+  return {
+    quick: c.quick,
+    filter: c.filter === null ? null : c.filter.source,
+    micro: { ...c.micro },
+    pipeline: {
+      ...c.pipeline, vcpuCounts: [...c.pipeline.vcpuCounts],
+      callsPerVcpuByMode: c.pipeline.callsPerVcpuByMode === undefined ? null : { ...c.pipeline.callsPerVcpuByMode },
+    },
+    profile: { ...c.profile },
+    delay: c.delay === null ? null : { rows: c.delay.rows.source, nsPerCall: c.delay.nsPerCall },
+    costs,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The in-thread rows under tinybench: one sample is a batch of calls, reported in ns per call.
+ * Samples are kept (retainSamples) so a comparison can test them.
+ */
+import { Bench } from 'tinybench';
+import type { BenchmarkRecord } from '../regression/format.js';
+import { batched } from './batch.js';
+import type { DelaySettings, MicroSettings } from './config.js';
+import { RANGE, type RealmodeRow } from './realmode-rows.js';
+import { benchmarkRecord } from './records.js';
+
+export interface MicroResult {
+  readonly record: BenchmarkRecord;
+  readonly entriesPerCall: number;
+}
+
+/** Runs `rows` (in order), each for its time budget; `progress` hears each row's name as it starts. */
+export function runMicro(
+  rows: readonly RealmodeRow[], settings: MicroSettings, delay: DelaySettings | null, progress: (row: string) => void = () => undefined,
+): MicroResult[] {
+  // Run every body once outside tinybench, so a failing call stops the run before any timing.
+  for (const row of rows) {
+    for (let done = 0; done < RANGE; done += settings.batch) {
+      row.before?.();
+      row.body(Math.min(settings.batch, RANGE - done));
+    }
+  }
+  const results: MicroResult[] = [];
+  const delayed = delay === null ? null : new RegExp(delay.rows.source, delay.rows.flags.replace(/[gy]/g, ''));
+  // One Bench per row, so progress can be told between rows and each row's samples stand alone.
+  for (const row of rows) {
+    progress(row.name);
+    const bench = new Bench({ name: 'realmode', time: settings.timeMs, warmupTime: settings.warmupMs, throws: true, retainSamples: true });
+    const delayNs = delay !== null && delayed !== null && delayed.test(row.name) ? delay.nsPerCall : 0;
+    const options = { delayNsPerCall: delayNs, ...(row.before !== undefined ? { before: row.before } : {}) };
+    bench.add(row.name, batched(settings.batch, row.body, options));
+    bench.runSync();
+    const task = bench.getTask(row.name);
+    const r = task?.result;
+    if (r === undefined || r.state !== 'completed') {
+      throw new Error(`${row.name}: ${r?.state ?? 'missing'}${r?.state === 'errored' ? `: ${r.error.message}` : ''}`);
+    }
+    const samples = r.latency.samples;
+    if (samples === undefined) throw new Error(`${row.name}: tinybench kept no samples`);
+    results.push({
+      record: benchmarkRecord(row.name, 'realmode', 'ns/call', false, 0, samples.map((ms) => ms * 1e6)),
+      entriesPerCall: row.entriesPerCall,
+    });
+  }
+  return results;
+}

@@ -1,0 +1,72 @@
+/** `tcesim compare BASE NEW`: the regression verdict between two bench files. */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { compareBenchFiles, DEFAULT_COMPARE_OPTIONS } from '../regression/compare.js';
+import { formatComparison } from '../regression/compare-report.js';
+import { BenchFileError, parseBenchFile, type BenchFile } from '../regression/format.js';
+import { UsageError } from './usage-error.js';
+
+export const COMPARE_HELP = `tcesim compare BASE NEW [--threshold 5%] [--alpha 0.05]
+
+Compares two files written by tcesim bench --json (run both on the same machine). For each
+benchmark on both sides: base and new median, change, Mann-Whitney p-value and a verdict.
+A benchmark is slower (or faster) only when the test is significant (p < alpha) AND the medians
+differ by more than the threshold (or the benchmark's own larger minimum, recorded in the file
+for figures that cross threads). Figures without spread (modelled ones) compare exactly.
+Then every count of the escalation profiles that differs (run, count, base, new).
+Benchmarks on one side only are listed.
+
+  --threshold P   smallest change of the medians that counts, in percent      [5%]
+  --alpha A       significance level of the test, from 0 to 0.5              [0.05]
+
+Exit codes: 0 no regression; 1 a benchmark is slower or the escalation profile changed;
+2 misuse (a missing file, a file that is not a bench file, a bad threshold).`;
+
+function parseThreshold(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
+  const v = m === null ? NaN : Number(m[1]);
+  if (!Number.isFinite(v) || v > 1000) throw new UsageError(`--threshold ${JSON.stringify(text)} must be a percentage from 0% to 1000%, such as 5%`);
+  return v;
+}
+
+function parseAlpha(text: string): number {
+  const v = /^\d*\.?\d+(?:e-?\d+)?$/i.test(text.trim()) ? Number(text) : NaN;
+  if (!(v > 0 && v <= 0.5)) throw new UsageError(`--alpha ${JSON.stringify(text)} must be a number above 0 and at most 0.5, such as 0.05`);
+  return v;
+}
+
+/** Reads a bench file; every problem is a UsageError naming the file. */
+export function readBenchFile(path: string): BenchFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+    throw new UsageError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path}: is a folder, not a bench file` : `${path}: cannot read (${code || String(e)})`);
+  }
+  try {
+    return parseBenchFile(text, path);
+  } catch (e) {
+    if (e instanceof BenchFileError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export async function compareCommand(argv: string[], out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: { threshold: { type: 'string' }, alpha: { type: 'string' } },
+  });
+  if (positionals.length !== 2) {
+    throw new UsageError(`compare needs two bench files, BASE and NEW, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+  }
+  const options = {
+    thresholdPercent: values.threshold === undefined ? DEFAULT_COMPARE_OPTIONS.thresholdPercent : parseThreshold(values.threshold),
+    alpha: values.alpha === undefined ? DEFAULT_COMPARE_OPTIONS.alpha : parseAlpha(values.alpha),
+  };
+  const base = readBenchFile(positionals[0] as string);
+  const next = readBenchFile(positionals[1] as string);
+  const c = compareBenchFiles(base, next, options);
+  for (const line of formatComparison(c, base, next)) out(line);
+  return c.exitCode;
+}

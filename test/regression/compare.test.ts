@@ -1,0 +1,144 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compareBenchFiles, smallestP } from '../../src/regression/compare.js';
+import { formatComparison } from '../../src/regression/compare-report.js';
+import { BenchFileError, parseBenchFile, serializeBenchFile } from '../../src/regression/format.js';
+import { bench, file, profile, samples } from './support.js';
+
+const opts = { thresholdPercent: 5, alpha: 0.05 };
+
+function verdictOf(base: number[], next: number[], over: Parameters<typeof bench>[2] = {}, o = opts) {
+  const c = compareBenchFiles(file([bench('row', base, over)]), file([bench('row', next, over)]), o);
+  const b = c.benchmarks[0];
+  if (b === undefined) throw new Error('no comparison');
+  return { c, b };
+}
+
+test('30% slower with 500 samples a side: slower, exit 1', () => {
+  const { c, b } = verdictOf(samples(1, 500, 50, 10), samples(2, 500, 65, 10));
+  assert.is(b.verdict, 'slower');
+  assert.ok(b.p < 1e-6);
+  assert.ok(b.changePercent > 25 && b.changePercent < 35, String(b.changePercent));
+  assert.is(c.exitCode, 1);
+  assert.is(c.slower, 1);
+});
+
+test('significant but within the threshold: unchanged, exit 0', () => {
+  // 2% slower with little spread: the test is sure, the threshold says it does not matter.
+  const { c, b } = verdictOf(samples(3, 2000, 50, 2), samples(4, 2000, 51, 2));
+  assert.ok(b.p < 1e-6, `p ${b.p}`);
+  assert.is(b.verdict, 'unchanged');
+  assert.is(c.exitCode, 0);
+});
+
+test('beyond the threshold but not significant: unchanged (3 noisy repeats a side)', () => {
+  const { b } = verdictOf([100, 160, 130], [150, 120, 210]);
+  assert.ok(Math.abs(b.changePercent) > 5);
+  assert.is(b.testable, false, 'three samples a side can never reach p < 0.05');
+  assert.is(b.verdict, 'unchanged');
+  assert.ok(smallestP(3, 3) > 0.05 && smallestP(4, 4) < 0.05);
+});
+
+test('direction: lower ns/call is faster; lower calls/s is slower', () => {
+  assert.is(verdictOf(samples(5, 300, 80, 5), samples(6, 300, 50, 5)).b.verdict, 'faster');
+  const { b, c } = verdictOf(samples(5, 300, 80, 5), samples(6, 300, 50, 5), { unit: 'calls/s', higherIsBetter: true });
+  assert.is(b.verdict, 'slower');
+  assert.is(c.exitCode, 1);
+  const faster = verdictOf(samples(5, 300, 50, 5), samples(6, 300, 80, 5), { unit: 'calls/s', higherIsBetter: true });
+  assert.is(faster.b.verdict, 'faster');
+  assert.is(faster.c.exitCode, 0, 'getting faster is not a regression');
+});
+
+test("a benchmark's own minimum threshold raises the bar", () => {
+  const base = samples(7, 400, 100, 10);
+  const next = samples(8, 400, 130, 10);
+  assert.is(verdictOf(base, next).b.verdict, 'slower');
+  const { b } = verdictOf(base, next, { minThresholdPercent: 50 });
+  assert.is(b.thresholdPercent, 50);
+  assert.is(b.verdict, 'unchanged');
+});
+
+test('figures without spread compare exactly, whatever the sample count', () => {
+  const { b, c } = verdictOf([1000, 1000, 1000], [900, 900, 900], { unit: 'calls/s', higherIsBetter: true });
+  assert.is(b.exact, true);
+  assert.is(b.p, 0);
+  assert.is(b.verdict, 'slower');
+  assert.is(c.exitCode, 1);
+  const same = verdictOf([1000, 1000], [1000, 1000, 1000]);
+  assert.is(same.b.p, 1);
+  assert.is(same.b.verdict, 'unchanged');
+});
+
+test('exact figures of runs of different sizes are not compared; of runs of the same size they are', () => {
+  const row = (size: string, value: number) => bench('pipeline nic userspace 1vcpu modelled MB/s', [value, value], { unit: 'MB/s', higherIsBetter: true, runSize: size });
+  const c = compareBenchFiles(file([row('78840', 257)]), file([row('591280', 228.4)]), opts);
+  assert.equal(c.benchmarks, []);
+  assert.equal(c.incomparable, [{ name: 'pipeline nic userspace 1vcpu modelled MB/s', why: 'exact figures of runs of different sizes (78840 vs 591280 calls per vCPU)' }]);
+  assert.is(c.exitCode, 0);
+  const same = compareBenchFiles(file([row('591280', 257)]), file([row('591280', 228.4)]), opts);
+  assert.is(same.benchmarks[0]?.verdict, 'slower');
+  assert.is(same.exitCode, 1);
+});
+
+test('benchmarks on one side are listed, not errors; a changed unit is listed as not compared', () => {
+  const base = file([bench('kept', [1, 2, 3]), bench('gone', [1]), bench('retyped', [1, 2])]);
+  const next = file([bench('kept', [1, 2, 3]), bench('added', [4]), bench('retyped', [1, 2], { unit: 'us/call' })]);
+  const c = compareBenchFiles(base, next, opts);
+  assert.equal(c.onlyInBase, ['gone']);
+  assert.equal(c.onlyInNew, ['added']);
+  assert.equal(c.incomparable.map((x) => x.name), ['retyped']);
+  assert.is(c.exitCode, 0);
+  const text = formatComparison(c, base, next).join('\n');
+  assert.match(text, /only in base: gone/);
+  assert.match(text, /only in new: {2}added/);
+  assert.match(text, /not compared: retyped: unit ns\/call/);
+});
+
+test('the escalation profile is diffed exactly: every changed count, exit 1 even with identical timings', () => {
+  const rows = [bench('row', samples(9, 100, 50, 5))];
+  const changed = profile();
+  const run = changed.runs[0];
+  if (run === undefined) throw new Error('no run');
+  const next = profile({
+    runs: [{ ...run, answeredBy: { ...run.answeredBy, realmode: 190, virtmode: 10 }, escalations: { 'page-not-allocated': 2, 'log-full': 8 } }],
+  });
+  const c = compareBenchFiles(file(rows), file(rows, next), opts);
+  assert.is(c.benchmarks[0]?.verdict, 'unchanged');
+  assert.is(c.benchmarks[0]?.p, 1);
+  assert.equal(c.profileChanges, [
+    { run: 'nic realmode', count: 'answered-by realmode', base: 198, new: 190 },
+    { run: 'nic realmode', count: 'answered-by virtmode', base: 2, new: 10 },
+    { run: 'nic realmode', count: 'escalation log-full', base: 0, new: 8 },
+  ]);
+  assert.is(c.exitCode, 1);
+  const text = formatComparison(c, file(rows), file(rows, next)).join('\n');
+  assert.match(text, /escalation profile: 3 count\(s\) changed/);
+  assert.match(text, /nic realmode\s+escalation log-full\s+0\s+8/);
+  assert.match(text, /regression \(the escalation profile changed\)/);
+});
+
+test('profile runs on one side are listed without failing; different profile parameters are a change', () => {
+  const extra = profile();
+  const withMore = profile({ runs: [...extra.runs, { ...(extra.runs[0] as NonNullable<typeof extra.runs[0]>), workload: 'storage' }] });
+  const c = compareBenchFiles(file([]), file([], withMore), opts);
+  assert.equal(c.profileOnlyInNew, ['storage realmode']);
+  assert.is(c.exitCode, 0);
+  const p = compareBenchFiles(file([]), file([], profile({ ringRecords: 2048 })), opts);
+  assert.equal(p.profileChanges, [{ run: 'parameters', count: 'ringRecords', base: 1024, new: 2048 }]);
+  assert.is(p.exitCode, 1);
+});
+
+test('a bench file survives serialization; a malformed one names the file and field', () => {
+  const f = file([bench('row', [1.5, 2.25, 3])]);
+  const back = parseBenchFile(serializeBenchFile(f), 'f.json');
+  assert.equal(back, f);
+  assert.match(serializeBenchFile(f), /"samples": \[1\.5,2\.25,3\]/);
+  const broken = JSON.parse(serializeBenchFile(f));
+  broken.benchmarks[0].samples = [];
+  assert.throws(() => parseBenchFile(JSON.stringify(broken), 'f.json'), (e: unknown) =>
+    e instanceof BenchFileError && /^f\.json: benchmarks\[0\]\.samples: must be a non-empty array/.test(e.message));
+  assert.throws(() => parseBenchFile('{"format": "something-else"}', 'g.json'), /g\.json: not a tcesim bench file/);
+  assert.throws(() => parseBenchFile(JSON.stringify({ ...f, version: 2 }), 'h.json'), /h\.json: version: 2 is not a version this tcesim reads/);
+});
+
+test.run();
