@@ -130,12 +130,8 @@ export async function runSuite(config: SuiteConfig, progress: (line: string) => 
   const plan = planSuite(config);
   const notes: string[] = [];
 
-  progress('escalation profile (inline runs)');
-  const profile = escalationProfile(config.profile, plan.runnable, costs, plan.skipped);
-  for (const s of profile.skipped) notes.push(`workload ${s.workload} skipped: ${s.reason}`);
-  const profiled = new Map<string, ProfileRun>(profile.runs.map((r) => [`${r.workload} ${r.mode}`, r]));
-  const left = new Set(profile.skipped.map((s) => s.workload));
-
+  // The in-thread rows first: the profile's inline runs would train the handlers they time on
+  // every other kind of call, and the rows would measure that instead.
   const benchmarks: BenchmarkRecord[] = [];
   let micro: MicroResult[] = [];
   if (plan.microRows.length > 0) {
@@ -143,6 +139,12 @@ export async function runSuite(config: SuiteConfig, progress: (line: string) => 
     micro = runMicro(rows, config.micro, config.delay, (name) => progress(`in-thread: ${name}`));
     benchmarks.push(...micro.map((m) => m.record));
   }
+
+  progress('escalation profile (inline runs)');
+  const profile = escalationProfile(config.profile, plan.runnable, costs, plan.skipped);
+  for (const s of profile.skipped) notes.push(`workload ${s.workload} skipped: ${s.reason}`);
+  const profiled = new Map<string, ProfileRun>(profile.runs.map((r) => [`${r.workload} ${r.mode}`, r]));
+  const left = new Set(profile.skipped.map((s) => s.workload));
 
   let pipeline: PipelineOutcome | null = null;
   const list = plan.combos.filter((c) => !left.has(c.workload));
