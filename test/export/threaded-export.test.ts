@@ -71,7 +71,7 @@ test('realmode threaded: real mode on the vCPUs, what it gives up on a pool work
 
 test('a pool worker that dies mid-call: one retry instant on the call, the call drawn once', async () => {
   const log = join(dir, 'crash.tcelog');
-  const run = await runThreaded(options({ mode: 'virtmode', workload: 'nic', vcpus: 2, calls: 300, crashPoolAtWrite: 25, log }));
+  const run = await runThreaded(options({ mode: 'virtmode', workload: 'nic', vcpus: 2, calls: 300, crashPoolAtWrite: 25, poolTasksPerWorker: 1, log }));
   assert.is(run.workerCrashes, 1);
   const out = join(dir, 'crash.json');
   const r = exportLog(log, out);

@@ -84,7 +84,8 @@ test('4 vCPUs hammering the same entries: every write is in the log, in the orde
 });
 
 test('a virtual-mode worker that dies mid-call: the call is retried, completes once, and the log says so', async () => {
-  const r = await runThreaded(options({ mode: 'virtmode', workload: 'nic', vcpus: 2, calls: 600, crashPoolAtWrite: 25 }));
+  // One task per worker: the dead worker held exactly one call.
+  const r = await runThreaded(options({ mode: 'virtmode', workload: 'nic', vcpus: 2, calls: 600, crashPoolAtWrite: 25, poolTasksPerWorker: 1 }));
   assert.is(r.workerCrashes, 1);
   const events = decodeAll(r);
   const retried = events.filter((e) => e.type === 'retried');
@@ -95,6 +96,17 @@ test('a virtual-mode worker that dies mid-call: the call is retried, completes o
   const entered = events.filter((e) => e.type === 'hcall-entered').length;
   assert.is(entered, 1200);
   assert.ok(replayVerified(replayRecords(r.records!, r.recordCount)), 'the table the dead worker was writing is consistent with the log');
+});
+
+test('with two tasks per worker, every call the dead worker held is retried and completes once', async () => {
+  const r = await runThreaded(options({ mode: 'virtmode', workload: 'nic', vcpus: 2, calls: 600, crashPoolAtWrite: 25, poolTasksPerWorker: 2 }));
+  assert.is(r.workerCrashes >= 1 && r.workerCrashes <= 2, true, `${r.workerCrashes} calls were in the dead worker`);
+  const events = decodeAll(r);
+  const retried = events.filter((e) => e.type === 'retried');
+  assert.is(retried.length, r.workerCrashes);
+  assert.is(new Set(retried.map((e) => `${e.vcpu}/${e.seq}`)).size, retried.length, 'each retried call once');
+  assert.is(completions(events).size, 1200, 'every call completed exactly once');
+  assert.ok(replayVerified(replayRecords(r.records!, r.recordCount)));
 });
 
 test.run();
