@@ -43,6 +43,7 @@ function refreshFastTable(t: TceTables, liobn: number): boolean {
   ft.data = c[b + S_DATA] as number;
   ft.pages = c[b + S_PAGES] as number;
   ft.lock = b + S_LOCK;
+  ft.hw = c[b + S_HW0] !== 0;
   ft.liobn = liobn;
   // Created or removed meanwhile: not copied.
   ft.gen = Atomics.load(c, b + S_GEN) === gen ? gen : -1;
@@ -78,7 +79,7 @@ export function fastPutEntry(t: TceTables, f: Int32Array): number {
   const index = fastEntry(t, f);
   if (index < 0) return FAST_MISS;
   const ft = t.fast;
-  if (t.control[ft.base + S_HW0] !== 0) return FAST_MISS;
+  if (ft.hw) return FAST_MISS;
   const lo = f[F_ARG_LO] as number;
   if ((lo & TCE_PERM_MASK) !== 0) {
     const gpaLo = (lo & ~TCE_PERM_MASK) >>> 0;

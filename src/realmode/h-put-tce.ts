@@ -24,8 +24,10 @@ export function realmodeHPutTce(t: TceTables, f: Int32Array): number {
       if (log === null || log.reserveWrites(1)) {
         const hi = f[F_ARG_HI] as number;
         const lo = f[F_ARG_LO] as number;
-        t.storeEntryWord(fastEntryWord(t, index), hi, lo);
-        if (log !== null) {
+        if (log === null) {
+          t.putEntryWord(fastEntryWord(t, index), hi, lo);
+        } else {
+          t.storeEntryWord(fastEntryWord(t, index), hi, lo);
           log.recordWrite(false, t.fast.liobn, index, t.replacedHi, t.replacedLo, hi, lo);
           log.releaseWrites();
         }

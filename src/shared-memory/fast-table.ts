@@ -21,4 +21,6 @@ export class FastTable {
   pages = 0;
   /** Control word of the table's lock. */
   lock = 0;
+  /** Whether a hardware table is attached (then H_PUT_TCE goes the full way). */
+  hw = false;
 }

@@ -41,7 +41,7 @@ export const S_DATA = 7;
 export const S_PAGES = 8;
 export const S_NPAGES = 9;
 export const S_LOCK = 10;
-/** Bumped whenever the slot is (re)created or removed. */
+/** Bumped whenever the slot is (re)created or removed, or a hardware table is attached to it. */
 export const S_GEN = 11;
 /** Attached hardware tables (KVM-VFIO links): hardware slot + 1, 0 for none. */
 export const S_HW0 = 12;

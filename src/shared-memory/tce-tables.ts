@@ -218,6 +218,12 @@ export class TceTables {
   storeEntry(slot: number, index: number, hi: number, lo: number): void {
     this.storeEntryWord((this.control[slotBase(slot) + S_DATA]! + index) * 2, hi, lo);
   }
+  /** Store an entry by its arena word when nobody needs the value it replaces (no write log). */
+  putEntryWord(w: number, hi: number, lo: number): void {
+    this.data[w] = lo;
+    this.data[w + 1] = hi;
+    this.statWrites++;
+  }
   /** storeEntry() by the entry's arena word (its low half), for a caller that has it at hand. */
   storeEntryWord(w: number, hi: number, lo: number): void {
     this.replacedLo = this.data[w]!;
@@ -436,6 +442,8 @@ export class TceTables {
       if (this.control[b + S_HW0 + k] === hw + 1) return; // already attached
       if (this.control[b + S_HW0 + k] === 0) {
         this.control[b + S_HW0 + k] = hw + 1;
+        // Threads that copied the table's geometry copy it again (src/realmode/fast-path.ts).
+        Atomics.add(this.control, b + S_GEN, 1);
         return;
       }
     }
