@@ -5,7 +5,8 @@ import { reasonName } from '../papr/reasons.js';
 import { returnCodeName } from '../papr/return-codes.js';
 import { tierName, type Mode } from '../papr/tiers.js';
 import { Machine } from '../pipeline/machine.js';
-import { hex, VectorError } from './values.js';
+import { hex } from '../papr/u64.js';
+import { VectorError } from './values.js';
 import { parseVector, type Vector } from './vector.js';
 
 export interface RunResult {

@@ -52,7 +52,3 @@ export function checkFields(obj: Record<string, unknown>, allowed: readonly stri
     if (!allowed.includes(key)) fail(where === '' ? key : `${where}.${key}`, `unknown field (allowed: ${allowed.join(', ')})`);
   }
 }
-
-export function hex(v: bigint | number): string {
-  return `0x${v.toString(16)}`;
-}

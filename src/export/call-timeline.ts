@@ -15,6 +15,7 @@ import type { ReasonName } from '../papr/reasons.js';
 import type { TierName } from '../papr/tiers.js';
 import { nsToUs, spanUs, type TraceArgValue, type TraceSink } from './trace-events.js';
 import { TrackMap } from './tracks.js';
+import { hex } from '../papr/u64.js';
 
 /** Table writes a tier span lists in its arguments; the rest are counted only (an H_STUFF_TCE may write millions). */
 const LISTED_WRITES = 4;
@@ -62,10 +63,6 @@ export interface TimelineCounts {
   /** Decoded events of calls not drawn: beyond the limit, or (in a damaged log) with no entry before them. */
   readonly skippedEvents: number;
   readonly tracks: number;
-}
-
-function hex(v: bigint | number): string {
-  return `0x${v.toString(16)}`;
 }
 
 /** A bigint as a number when it is one exactly, else as its decimal string. */

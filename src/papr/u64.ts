@@ -68,3 +68,8 @@ export function bigHi(value: bigint): number {
 export function toBig(hi: number, lo: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
+
+/** A value in hex for messages: 0x followed by lower-case digits. */
+export function hex(v: bigint | number): string {
+  return `0x${v.toString(16)}`;
+}

@@ -8,6 +8,7 @@
  */
 import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
 import type { TraceDdwCreate } from './trace-events.js';
+import { hex } from '../papr/u64.js';
 
 export interface TraceTableGeometry {
   readonly liobn: number;
@@ -36,10 +37,6 @@ export function defaultGeometry(liobn: number, line: number): TraceTableGeometry
   if (pci && (liobn & 0xff) !== 0) return null;
   const bytes = pci ? PHB_DEFAULT_WINDOW_BYTES : VIO_WINDOW_BYTES;
   return { liobn, pageShift: DEFAULT_PAGE_SHIFT, busOffset: 0n, entries: Number(bytes >> BigInt(DEFAULT_PAGE_SHIFT)), source: 'default', line };
-}
-
-function hex(v: bigint | number): string {
-  return `0x${v.toString(16)}`;
 }
 
 /** "262144 × 4 KiB pages at 0x0" */

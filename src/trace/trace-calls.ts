@@ -22,6 +22,7 @@ import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { TCE_LIST_ALIGN_MASK, TCE_LIST_MAX_ENTRIES, TCE_PERM_MASK } from '../papr/tce.js';
 import { describeGeometry, type TraceTableGeometry } from './table-geometry.js';
 import type { TraceHcallEvent, TraceIndirect, TraceStuff } from './trace-events.js';
+import { hex } from '../papr/u64.js';
 
 const U64_MAX = 0xffffffffffffffffn;
 
@@ -41,10 +42,6 @@ export interface TraceCall {
   readonly ret: number;
   /** Bytes the call maps for DMA if it succeeds (its pages whose TCE has a permission bit). */
   readonly mappedBytes: number;
-}
-
-function hex(v: bigint | number): string {
-  return `0x${v.toString(16)}`;
 }
 
 /** Checks a line against its table; every problem names the table. */
