@@ -13,9 +13,9 @@
 import type { Escalated, HcallCompleted, HcallEntered, Retried, TableWrite, TcesimEvent, ThreadRef } from '../events/events.js';
 import type { ReasonName } from '../papr/reasons.js';
 import type { TierName } from '../papr/tiers.js';
+import { hex } from '../papr/u64.js';
 import { nsToUs, spanUs, type TraceArgValue, type TraceSink } from './trace-events.js';
 import { TrackMap } from './tracks.js';
-import { hex } from '../papr/u64.js';
 
 /** Table writes a tier span lists in its arguments; the rest are counted only (an H_STUFF_TCE may write millions). */
 const LISTED_WRITES = 4;

@@ -27,8 +27,7 @@ export function realmodeHPutTce(t: TceTables, f: Int32Array): number {
         if (log === null) {
           t.putEntryWord(fastEntryWord(t, index), hi, lo);
         } else {
-          t.storeEntryWord(fastEntryWord(t, index), hi, lo);
-          log.recordWrite(false, t.fast.liobn, index, t.replacedHi, t.replacedLo, hi, lo);
+          t.writeEntry(t.fast.slot, index, hi, lo);
           log.releaseWrites();
         }
         unlock(c, lock);

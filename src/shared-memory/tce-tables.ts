@@ -115,7 +115,7 @@ export class TceTables {
   statWrites = 0;
   statHwWrites = 0;
   statPages = 0;
-  /** The entry the last storeEntry() replaced, as Int32 halves. */
+  /** The entry the last storeEntryWord() replaced, as Int32 halves. */
   replacedLo = 0;
   replacedHi = 0;
   /** The table real mode's fast path used last on this thread (src/realmode/fast-path.ts). */
@@ -211,20 +211,16 @@ export class TceTables {
   entryHi(slot: number, index: number): number {
     return this.data[(this.control[slotBase(slot) + S_DATA]! + index) * 2 + 1]! >>> 0;
   }
-  /**
-   * The single place a guest-view TCE entry is stored: the value it replaced is left in
-   * replacedLo / replacedHi. The caller logs the write (writeEntry does).
-   */
-  storeEntry(slot: number, index: number, hi: number, lo: number): void {
-    this.storeEntryWord((this.control[slotBase(slot) + S_DATA]! + index) * 2, hi, lo);
-  }
-  /** Store an entry by its arena word when nobody needs the value it replaces (no write log). */
+  /** Store an entry by its arena word (its low half) when nobody needs the value it replaces (no write log). */
   putEntryWord(w: number, hi: number, lo: number): void {
     this.data[w] = lo;
     this.data[w + 1] = hi;
     this.statWrites++;
   }
-  /** storeEntry() by the entry's arena word (its low half), for a caller that has it at hand. */
+  /**
+   * Store an entry by its arena word, leaving the value it replaced in replacedLo / replacedHi;
+   * the caller logs the write (writeEntry does; real mode's CALL record does).
+   */
   storeEntryWord(w: number, hi: number, lo: number): void {
     this.replacedLo = this.data[w]!;
     this.replacedHi = this.data[w + 1]!;
@@ -234,7 +230,7 @@ export class TceTables {
   }
   /** Write a guest-view entry; the write log hears old and new. */
   writeEntry(slot: number, index: number, hi: number, lo: number): void {
-    this.storeEntry(slot, index, hi, lo);
+    this.storeEntryWord((this.control[slotBase(slot) + S_DATA]! + index) * 2, hi, lo);
     // Logged once made: a worker that dies right after a write has it in the log.
     const log = this.writeLog;
     if (log !== null) log.recordWrite(false, this.control[slotBase(slot) + S_LIOBN]!, index, this.replacedHi, this.replacedLo, hi, lo);

@@ -7,8 +7,8 @@
  * geometry: a trace that re-creates a window with another one is refused (override it).
  */
 import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
-import type { TraceDdwCreate } from './trace-events.js';
 import { hex } from '../papr/u64.js';
+import type { TraceDdwCreate } from './trace-events.js';
 
 export interface TraceTableGeometry {
   readonly liobn: number;

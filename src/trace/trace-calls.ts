@@ -20,9 +20,9 @@
 import { H_GET_TCE, H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE } from '../papr/hcalls.js';
 import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { TCE_LIST_ALIGN_MASK, TCE_LIST_MAX_ENTRIES, TCE_PERM_MASK } from '../papr/tce.js';
+import { hex } from '../papr/u64.js';
 import { describeGeometry, type TraceTableGeometry } from './table-geometry.js';
 import type { TraceHcallEvent, TraceIndirect, TraceStuff } from './trace-events.js';
-import { hex } from '../papr/u64.js';
 
 const U64_MAX = 0xffffffffffffffffn;
 
