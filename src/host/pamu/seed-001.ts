@@ -4,9 +4,12 @@
  * pages), 4-6 the three 4 KB MSI banks, 7 is disabled.
  * Runs in: host model only.
  */
+import type { PamuContainerLayout } from './container-layout.js';
+import { buildPamuContainer } from './container-layout.js';
 import { buildPamuDomain, type PamuLayout } from './layout.js';
 import type { MsiBank, PamuDomain } from './pamu-domain.js';
 import { renderPamuTable } from './table.js';
+import type { VfioPamuContainer } from './vfio-pamu-container.js';
 
 const MB = 1n << 20n;
 const KB = 1n << 10n;
@@ -47,4 +50,24 @@ export function buildSeed001(): PamuDomain {
 /** Seed 001's table as renderPamuTable prints it. */
 export function renderSeed001(): string {
   return renderPamuTable(buildSeed001());
+}
+
+/**
+ * The same domain as user space builds it through the VFIO container: one MAP_DMA per 64 MB
+ * huge page of guest RAM (iova = guest physical), the three MSI banks into windows 4-6.
+ */
+export const SEED_001_CONTAINER_LAYOUT: PamuContainerLayout = {
+  apertureStart: 0n,
+  apertureSize: 512n * MB,
+  windows: 8,
+  msiBanks: SEED_001_MSI_BANKS,
+  ram: SEED_001_RAM_PHYS.map((paddr, i) => ({ iova: BigInt(i) * 64n * MB, size: 64n * MB, paddr })),
+  msi: SEED_001_MSI_BANKS.map((_, i) => ({ bank: i + 1, iova: 0x1000_0000n + BigInt(i) * 64n * MB })),
+};
+
+/** Seed 001 built through the container's ioctls; throws if any were refused. */
+export function buildSeed001Container(): VfioPamuContainer {
+  const built = buildPamuContainer(SEED_001_CONTAINER_LAYOUT);
+  if (!built.ok) throw new Error(`seed 001 refused at ${built.step}: ${built.errno} (${built.reason})`);
+  return built.container;
 }

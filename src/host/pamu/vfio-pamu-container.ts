@@ -1,0 +1,126 @@
+/**
+ * A VFIO container over one PAMU domain: the "type 2" IOMMU the 2013 RFC (seed 001) asked for.
+ * It holds what the ioctls share: the domain, the process's memory and locked-memory account,
+ * and which windows hold DMA mappings (each with the pages it pinned). The ioctls themselves
+ * are functions named for them, in vfio-attr.ts, vfio-dma.ts and vfio-msi.ts.
+ *
+ * One invariant the ioctls keep: the domain is enabled exactly while some window is valid.
+ * MAP_DMA and MAP_MSI_BANK enable it after mapping (as the RFC driver does), the unmaps disable
+ * it when the last window goes. Geometry and window count then answer EBUSY while anything is
+ * mapped, so a geometry change can never drop a window whose pages are still pinned.
+ * Runs in: host model only.
+ */
+import { fail, OK, type PamuResult } from './errors.js';
+import { LockedMemory } from './locked-memory.js';
+import { PamuDomain, type MsiBank } from './pamu-domain.js';
+import { HOST_PAGE_SIZE, ProcessMemory } from './process-memory.js';
+
+/** One window mapped by MAP_DMA: the user range behind it and the host pages it pinned. */
+export interface DmaWindow {
+  readonly window: number;
+  readonly iova: bigint;
+  readonly vaddr: bigint;
+  readonly paddr: bigint;
+  readonly size: bigint;
+  readonly pages: bigint;
+}
+
+export interface VfioPamuContainerOptions {
+  /** MSI banks the host's MSI driver exposes to the device's group. */
+  readonly msiBanks?: readonly MsiBank[];
+  /** PAMU's window-count maximum (256 in the VFIO design). */
+  readonly maxWindows?: number;
+  /** The user process's memory; a new empty one by default. */
+  readonly memory?: ProcessMemory;
+  /** The process's locked-memory account (shared by its containers); unlimited by default. */
+  readonly locked?: LockedMemory;
+}
+
+export class VfioPamuContainer {
+  readonly domain: PamuDomain;
+  readonly memory: ProcessMemory;
+  readonly locked: LockedMemory;
+  readonly #dma = new Map<number, DmaWindow>();
+  #released = false;
+
+  constructor(options: VfioPamuContainerOptions = {}) {
+    this.domain = new PamuDomain({ msiBanks: options.msiBanks, maxWindows: options.maxWindows });
+    this.memory = options.memory ?? new ProcessMemory();
+    this.locked = options.locked ?? new LockedMemory();
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /** The DMA-mapped windows, in window order. */
+  dmaWindows(): DmaWindow[] {
+    return [...this.#dma.values()].sort((a, b) => a.window - b.window);
+  }
+
+  dmaWindow(nr: number): DmaWindow | undefined {
+    return this.#dma.get(nr);
+  }
+
+  /** EBADF once released: every ioctl starts with this. */
+  checkOpen(): PamuResult {
+    return this.#released ? fail('EBADF', 'container already released') : OK;
+  }
+
+  /**
+   * Pin the user range behind window `nr`, charge it, and enable the window. Each step undoes
+   * the ones before it when it fails, so a refused window leaves nothing pinned or charged.
+   */
+  mapDmaWindow(nr: number, iova: bigint, vaddr: bigint, size: bigint, prot: number): PamuResult {
+    const resolved = this.memory.resolve(vaddr, size);
+    if (!resolved.ok) return resolved;
+    const pages = size / HOST_PAGE_SIZE;
+    const charged = this.locked.charge(pages);
+    if (!charged.ok) return charged;
+    this.memory.pin(size);
+    const enabled = this.domain.windowEnable(nr, resolved.value, size, prot);
+    if (!enabled.ok) {
+      this.memory.unpin(pages);
+      this.locked.refund(pages);
+      return enabled;
+    }
+    this.#dma.set(nr, { window: nr, iova, vaddr, paddr: resolved.value, size, pages });
+    return OK;
+  }
+
+  /** Disable a DMA window and release exactly what mapDmaWindow pinned and charged. */
+  unmapDmaWindow(nr: number): bigint {
+    const w = this.#dma.get(nr);
+    if (!w) return 0n;
+    const disabled = this.domain.windowDisable(nr);
+    // The window was enabled by mapDmaWindow under the same configuration, so this cannot fail.
+    if (!disabled.ok) throw new Error(`window ${nr} recorded as mapped but ${disabled.reason}`);
+    this.memory.unpin(w.pages);
+    this.locked.refund(w.pages);
+    this.#dma.delete(nr);
+    return w.size;
+  }
+
+  /** Keep the invariant: enabled exactly while some window is valid. */
+  syncEnabled(): void {
+    const on = this.domain.mappedCount > 0;
+    if (this.domain.enabled !== on) {
+      const r = this.domain.setEnabled(on);
+      if (!r.ok) throw new Error(`enable ${on}: ${r.reason}`);
+    }
+  }
+
+  /**
+   * The container's file descriptor closed: unmap every DMA window (unpin, refund) and every
+   * MSI bank, disable the domain. Later ioctls answer EBADF. Releasing twice is harmless.
+   */
+  release(): void {
+    if (this.#released) return;
+    for (const w of this.dmaWindows()) this.unmapDmaWindow(w.window);
+    for (const w of this.domain.windows()) {
+      if (w.mapping) this.domain.windowDisable(w.index);
+    }
+    this.syncEnabled();
+    this.#released = true;
+  }
+}
