@@ -3,6 +3,7 @@ import { BENCH_HELP, benchCommand } from './bench-command.js';
 import { COMPARE_HELP, compareCommand } from './compare-command.js';
 import { EXPORT_HELP, exportCommand } from './export-command.js';
 import { CONFORMANCE_HELP, conformanceCommand } from './conformance-command.js';
+import { PAMU_HELP, pamuCommand } from './pamu-command.js';
 import { REPLAY_HELP, REPORT_HELP, replayCommand, reportCommand } from './log-commands.js';
 import { RUN_HELP, runCommand } from './run-command.js';
 import { UsageError } from './usage-error.js';
@@ -22,11 +23,14 @@ Usage:
                                regression verdict between two bench --json files
                                (exit 1: slower, or the escalation profile changed)
   tcesim conformance PATH...   run conformance vectors (files or folders)
+  tcesim pamu [LAYOUT.json]    a Freescale PAMU window IOMMU behind a VFIO container, as seed
+                               001's table (default: the seed's 8-window example)
   tcesim help [COMMAND]        this text, or a command's`;
 
 const HELPS: Readonly<Record<string, string>> = {
   run: RUN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, export: EXPORT_HELP, bench: BENCH_HELP, compare: COMPARE_HELP,
   conformance: CONFORMANCE_HELP,
+  pamu: PAMU_HELP,
 };
 
 /** Runs a command line and returns its exit code; misuse is one line on err and exit code 2. */
@@ -36,6 +40,8 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
     switch (command) {
       case 'conformance':
         return conformanceCommand(rest, out);
+      case 'pamu':
+        return pamuCommand(rest, out);
       case 'run':
         return await runCommand(rest, out);
       case 'start':
