@@ -35,7 +35,7 @@ export function kvmPutTceIndirect(ab: KvmAbilities, t: TceTables, f: Int32Array)
   const offset = t.offsetPages(slot);
   const index = kvmIobaIndex(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, npages);
   if (index < 0) return H_PARAMETER;
-  const locked = lockTable(ab, t, f, slot, npages * t.writesPerEntry(slot));
+  const locked = lockTable(ab, t, f, slot, npages * t.writesPerEntry(slot) + t.writesOnHwFailure(slot));
   if (locked !== H_SUCCESS) return locked;
   const ret = indirectLocked(ab, t, f, slot, index, npages, listHi, listLo);
   unlockTable(t, f, slot);

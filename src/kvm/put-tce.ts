@@ -23,7 +23,7 @@ export function kvmPutTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number
   const offset = t.offsetPages(slot);
   const index = kvmIobaIndex(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, 1);
   if (index < 0) return H_PARAMETER;
-  const locked = lockTable(ab, t, f, slot, t.writesPerEntry(slot));
+  const locked = lockTable(ab, t, f, slot, t.writesPerEntry(slot) + t.writesOnHwFailure(slot));
   if (locked !== H_SUCCESS) return locked;
   const ret = putLocked(ab, t, f, slot, index, u32(f, F_ARG_HI), u32(f, F_ARG_LO));
   unlockTable(t, f, slot);

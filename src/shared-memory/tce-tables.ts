@@ -253,6 +253,22 @@ export class TceTables {
     }
     return n;
   }
+  /**
+   * Extra writes a call can make when a hardware map fails part-way through an entry: the failing
+   * table's subpages written so far, then all of them cleared again (kvmHwUpdate), and no guest
+   * write. At most one entry fails per call, so a call reserves this once on top of its entries.
+   */
+  writesOnHwFailure(slot: number): number {
+    let most = 0;
+    const shift = this.pageShift(slot);
+    for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
+      const hw = this.attachedHw(slot, k);
+      if (hw < 0) break;
+      const n = POW2[shift - this.hwPageShift(hw)] as number;
+      if (n > most) most = n;
+    }
+    return most;
+  }
   pageAllocated(slot: number, page: number): boolean {
     return this.pages[this.control[slotBase(slot) + S_PAGES]! + page] !== 0;
   }
