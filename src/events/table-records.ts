@@ -3,7 +3,7 @@
  * geometry) and, at the end of a run, every non-zero entry of every table (what replay
  * compares its rebuilt tables with). Main thread only.
  */
-import { HW_BUS_HI, HW_BUS_LO, HW_ENTRIES, HW_PAGE_SHIFT, HW_STATE } from '../shared-memory/hw-tables.js';
+import { HW_BUS_HI, HW_BUS_LO, HW_ENTRIES, HW_PAGE_SHIFT, HW_STATE } from '../host/hw-tables.js';
 import { MAX_HW_PER_TABLE } from '../shared-memory/layout.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import {

@@ -10,7 +10,7 @@ import { H_SUCCESS } from '../papr/return-codes.js';
 import { tceGpaLo } from '../papr/rules.js';
 import { TCE_PERM_MASK } from '../papr/tce.js';
 import { POW2 } from '../papr/u64.js';
-import { HPA_BASE, UA_BASE, hwTceHi, hwTceLo } from '../shared-memory/hw-tables.js';
+import { hwTceHi, hwTceLo } from '../host/hw-tables.js';
 import { MAX_HW_PER_TABLE } from '../shared-memory/layout.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
@@ -25,9 +25,24 @@ export function kvmHwValidate(t: TceTables, slot: number, f: Int32Array, gpa: nu
     const hw = t.attachedHw(slot, k);
     if (hw < 0) break;
     const shift = t.hwPageShift(hw);
-    const r = t.hw.regionFor(UA_BASE + gpa, (POW2[shift] as number));
+    const r = t.hw.regionFor(t.hw.uaBase + gpa, (POW2[shift] as number));
     if (r < 0) return punt(f, REASON_NOT_PREREGISTERED);
     if (t.hw.regionPageShift(r) < shift) return punt(f, REASON_PREREG_PAGE_TOO_SMALL);
+  }
+  return H_SUCCESS;
+}
+
+/**
+ * Whether KVM may write the attached hardware tables at all: a v1 container's table holds pages
+ * VFIO pinned one by one, which KVM can neither pin nor release, so every write to it — clears
+ * included — goes to QEMU and its MAP_DMA/UNMAP_DMA (reference §3.8: v1 is never accelerated).
+ * Checked before anything is written.
+ */
+export function kvmHwWritable(t: TceTables, slot: number, f: Int32Array): number {
+  for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
+    const hw = t.attachedHw(slot, k);
+    if (hw < 0) break;
+    if (t.hwUserspacePinned(hw)) return punt(f, REASON_NOT_PREREGISTERED);
   }
   return H_SUCCESS;
 }
@@ -81,11 +96,11 @@ function updateOne(ab: KvmAbilities, t: TceTables, f: Int32Array, hw: number, gu
       t.hwAllocateLevel(hw, e);
     }
     const at = gpa + i * page;
-    const r = t.hw.regionFor(UA_BASE + at, page);
+    const r = t.hw.regionFor(t.hw.uaBase + at, page);
     if (r < 0) return punt(f, REASON_NOT_PREREGISTERED);
     if (!t.hw.mappedInc(r)) return punt(f, REASON_REGION_UNREGISTERING);
-    releaseOld(t, hw, e);
-    t.hwWriteEntry(hw, e, hwTceHi(at), hwTceLo(at, perm));
+    hwReleaseMapped(t, hw, e);
+    t.hwWriteEntry(hw, e, hwTceHi(t.hw.hpaBase, at), hwTceLo(t.hw.hpaBase, at, perm));
   }
   return H_SUCCESS;
 }
@@ -97,15 +112,18 @@ function clearGuestEntry(t: TceTables, hw: number, guestShift: number, index: nu
 
 function unmapEntry(t: TceTables, hw: number, e: number): void {
   if (!t.hwLevelPresent(hw, e)) return; // nothing was ever mapped under a missing level
-  releaseOld(t, hw, e);
+  hwReleaseMapped(t, hw, e);
   t.hwWriteEntry(hw, e, 0, 0);
 }
 
-/** The region the old hardware entry pointed into loses one mapping. */
-function releaseOld(t: TceTables, hw: number, e: number): void {
+/**
+ * The preregistered region the old hardware entry pointed into loses one mapping
+ * (mm_iommu_mapped_dec). Shared with VFIO v2's map and unmap (src/host/vfio).
+ */
+export function hwReleaseMapped(t: TceTables, hw: number, e: number): void {
   const lo = t.hwEntryLo(hw, e);
   if ((lo & TCE_PERM_MASK) === 0) return;
-  const gpa = t.hwEntryHi(hw, e) * 4294967296 + ((lo & ~TCE_PERM_MASK) >>> 0) - HPA_BASE;
-  const r = t.hw.regionFor(UA_BASE + gpa, (POW2[t.hwPageShift(hw)] as number));
+  const gpa = t.hwEntryHi(hw, e) * 4294967296 + ((lo & ~TCE_PERM_MASK) >>> 0) - t.hw.hpaBase;
+  const r = t.hw.regionFor(t.hw.uaBase + gpa, (POW2[t.hwPageShift(hw)] as number));
   if (r >= 0) t.hw.mappedDec(r);
 }

@@ -14,8 +14,7 @@ import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { indirectListCheck, kvmIobaIndex, tceGpaLo } from '../papr/rules.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
-import { UA_BASE } from '../shared-memory/hw-tables.js';
-import { kvmHwUpdate } from './hardware.js';
+import { kvmHwUpdate, kvmHwWritable } from './hardware.js';
 import { kvmTcePut, kvmTceValidate, lockTable, unlockTable } from './common.js';
 import { punt } from './punt.js';
 
@@ -51,7 +50,7 @@ function indirectLocked(
   const list = listHi * 4294967296 + listLo;
   // A list in preregistered memory has its host address at hand; otherwise real mode walks the
   // host page table and must find a present, base-size, recently accessed page.
-  const preregistered = t.hw.anyRegion() && t.hw.regionFor(UA_BASE + list, 4096) >= 0;
+  const preregistered = t.hw.anyRegion() && t.hw.regionFor(t.hw.uaBase + list, 4096) >= 0;
   if (ab.needsListReachable && !preregistered && !ram.reachableInRealMode(list)) return punt(f, REASON_LIST_UNREACHABLE);
   if (!ram.containsRange(list, npages * 8)) return punt(f, REASON_LIST_FAULT);
   // Pass 1: validate every entry before writing any.
@@ -59,6 +58,8 @@ function indirectLocked(
     const valid = kvmTceValidate(ab, t, slot, f, ram.readBeHi(list + i * 8), ram.readBeLo(list + i * 8));
     if (valid !== H_SUCCESS) return valid;
   }
+  const writable = kvmHwWritable(t, slot, f);
+  if (writable !== H_SUCCESS) return writable;
   // Pass 2: re-read (the guest may have changed the list), translate, write.
   const entries = t.entries(slot);
   for (let i = 0; i < npages; i++) {

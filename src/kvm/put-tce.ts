@@ -10,7 +10,7 @@ import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { kvmIobaIndex } from '../papr/rules.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
-import { kvmHwUpdate } from './hardware.js';
+import { kvmHwUpdate, kvmHwWritable } from './hardware.js';
 import { kvmTcePut, kvmTceValidate, lockTable, unlockTable } from './common.js';
 import { punt } from './punt.js';
 
@@ -35,6 +35,8 @@ function putLocked(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number, 
   if (!ab.mayAllocate && !clearing && !t.pagesAllocated(slot, index, 1)) return punt(f, REASON_PAGE_NOT_ALLOCATED);
   const valid = kvmTceValidate(ab, t, slot, f, hi, lo);
   if (valid !== H_SUCCESS) return valid;
+  const writable = kvmHwWritable(t, slot, f);
+  if (writable !== H_SUCCESS) return writable;
   const hw = kvmHwUpdate(ab, t, f, slot, index, hi, lo);
   if (hw !== H_SUCCESS) return hw;
   kvmTcePut(ab, t, slot, index, hi, lo);

@@ -12,7 +12,7 @@ import { kvmIobaIndex, tceHasPermission } from '../papr/rules.js';
 import { toBoundedNumber } from '../papr/u64.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
-import { kvmHwUnmapRange } from './hardware.js';
+import { kvmHwUnmapRange, kvmHwWritable } from './hardware.js';
 import { kvmTcePut, lockTable, reserveLocked, unlockTable } from './common.js';
 import { punt } from './punt.js';
 
@@ -55,6 +55,8 @@ function stuffLocked(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number
   const clearing = hi === 0 && lo === 0;
   if (!ab.mayAllocate && !clearing && !t.pagesAllocated(slot, index, npages)) return punt(f, REASON_PAGE_NOT_ALLOCATED);
   if (tceHasPermission(lo)) return H_PARAMETER;
+  const writable = kvmHwWritable(t, slot, f);
+  if (writable !== H_SUCCESS) return writable;
   // Entries past the window (first-page-only check) would be outside the table: not written.
   const end = Math.min(index + npages, entries);
   kvmHwUnmapRange(t, slot, index, end);

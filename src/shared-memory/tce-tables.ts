@@ -6,9 +6,10 @@ import {
   S_PAGE_SHIFT, S_STATE, S_HW0, MAX_HW_PER_TABLE, SLOT_IN_KERNEL, STATE_FREE, STATE_LIVE, controlWords, slotBase,
 } from './layout.js';
 import {
-  HW_BUS_HI, HW_BUS_LO, HW_DATA, HW_ENTRIES, HW_LEVEL_BASE, HW_LEVEL_SHIFT, HW_PAGE_SHIFT, HW_STATE, HW_UA_CACHE,
+  HW_BUS_HI, HW_BUS_LO, HW_DATA, HW_ENTRIES, HW_FLAGS, HW_LEVEL_BASE, HW_LEVEL_SHIFT, HW_LEVELS, HW_PAGE_SHIFT, HW_STATE, HW_UA_CACHE,
+  HWF_USERSPACE_PINNED,
   HostIommu, hostWords, initHostBuffer,
-} from './hw-tables.js';
+} from '../host/hw-tables.js';
 import { FastTable } from './fast-table.js';
 import { GuestRam } from './guest-ram.js';
 import type { WriteLog } from './write-log.js';
@@ -314,6 +315,26 @@ export class TceTables {
   hwPageShift(hw: number): number {
     return this.hw.hwWord(hw, HW_PAGE_SHIFT);
   }
+  hwEntries(hw: number): number {
+    return this.hw.hwWord(hw, HW_ENTRIES);
+  }
+  hwLevels(hw: number): number {
+    return this.hw.hwWord(hw, HW_LEVELS);
+  }
+  hwBusOffset(hw: number): bigint {
+    return (BigInt(this.hw.hwWord(hw, HW_BUS_HI) >>> 0) << 32n) | BigInt(this.hw.hwWord(hw, HW_BUS_LO) >>> 0);
+  }
+  hwLive(hw: number): boolean {
+    return this.hw.hwWord(hw, HW_STATE) !== 0;
+  }
+  /** A v1 container's table (HWF_USERSPACE_PINNED): KVM leaves it to QEMU. */
+  hwUserspacePinned(hw: number): boolean {
+    return (this.hw.hwWord(hw, HW_FLAGS) & HWF_USERSPACE_PINNED) !== 0;
+  }
+  setHwUserspacePinned(hw: number, on: boolean): void {
+    const flags = this.hw.hwWord(hw, HW_FLAGS);
+    this.hw.setHwWord(hw, HW_FLAGS, on ? flags | HWF_USERSPACE_PINNED : flags & ~HWF_USERSPACE_PINNED);
+  }
   hwUaCache(hw: number): boolean {
     return this.hw.hwWord(hw, HW_UA_CACHE) !== 0;
   }
@@ -432,8 +453,29 @@ export class TceTables {
     h.setHwWord(hw, HW_UA_CACHE, 0);
     h.setHwWord(hw, HW_LEVEL_SHIFT, levelShift);
     h.setHwWord(hw, HW_LEVEL_BASE, this.allocatePageFlags(levelPages, 'hardware table levels'));
+    h.setHwWord(hw, HW_FLAGS, 0);
+    h.setHwWord(hw, HW_LEVELS, g.levels);
     h.setHwWord(hw, HW_STATE, 1);
     return hw;
+  }
+
+  /** Free a hardware table's slot (its arena space is not reused); the caller has cleared it and detached it. */
+  removeHwTable(hw: number): void {
+    this.hw.setHwWord(hw, HW_STATE, 0);
+  }
+
+  /** KVM-VFIO release: unlink a hardware table from a guest table (no-op when not linked). */
+  detachHwTable(slot: number, hw: number): void {
+    const b = slotBase(slot);
+    const c = this.control;
+    for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
+      if (c[b + S_HW0 + k] !== hw + 1) continue;
+      // Keep the list dense: later links move up (the tiers stop at the first empty one).
+      for (let j = k; j < MAX_HW_PER_TABLE - 1; j++) c[b + S_HW0 + j] = c[b + S_HW0 + j + 1]!;
+      c[b + S_HW0 + MAX_HW_PER_TABLE - 1] = 0;
+      Atomics.add(c, b + S_GEN, 1);
+      return;
+    }
   }
 
   /**

@@ -6,7 +6,7 @@ import { H_SUCCESS, H_TOO_HARD } from '../../src/papr/return-codes.js';
 import type { Mode } from '../../src/papr/tiers.js';
 import type { Machine } from '../../src/pipeline/machine.js';
 import { realmodeHPutTce } from '../../src/realmode/h-put-tce.js';
-import { HPA_BASE } from '../../src/shared-memory/hw-tables.js';
+import { HPA_BASE } from '../../src/host/hw-tables.js';
 import { indirect, machine, pathOf, put, stuff } from '../machines.js';
 
 interface Rig { m: Machine; slot: number; hw: number; region: number }

@@ -25,7 +25,7 @@ import * as assert from 'uvu/assert';
 import { defaultMachineConfig, type MachineConfig, type TableConfig } from '../../src/pipeline/machine-config.js';
 import { MODE_TIERS, Machine, type HcallArgs, type HcallResult } from '../../src/pipeline/machine.js';
 import type { Mode } from '../../src/papr/tiers.js';
-import { HPA_BASE, HW_DATA, HW_ENTRIES, REGION_FREE, UA_BASE } from '../../src/shared-memory/hw-tables.js';
+import { HPA_BASE, HW_DATA, HW_ENTRIES, REGION_FREE, UA_BASE } from '../../src/host/hw-tables.js';
 import {
   MASK64, OP_GET, OP_INDIRECT, OP_PUT, OP_STUFF, RC_FUNCTION, RC_PARAMETER, RC_SUCCESS, RC_TOO_HARD, TCE_OPCODES, TIER_U, U64,
   arbAnyU64, arbEdgeU64, assertUnlocked, arbIobaNear, arbNpagesAt, arbSpotNear, arbU64, describePath, fail, hex, tableDataBase,

@@ -10,8 +10,9 @@
  */
 import { TCE_PERM_MASK } from '../papr/tce.js';
 
+/** Defaults of machine.host (../shared/conformance/FORMAT.md): ramUserAddr and ramHostPhys. */
 export const UA_BASE = 0x7f0000000000;
-export const HPA_BASE = 0x1000000000;
+export const HPA_BASE = 0x2000000000;
 
 export const HOST_HEADER_WORDS = 16;
 export const HW_SLOT_WORDS = 16;
@@ -21,6 +22,9 @@ const HH_MAX_HW = 0;
 const HH_MAX_REGIONS = 1;
 /** Regions not free (live or unregistering): real mode asks "any at all?" on every INDIRECT. */
 const HH_REGION_COUNT = 2;
+/** Float64 words (Int32 word pairs 4-5 and 6-7): where guest RAM sits in QEMU's address space and in host memory. */
+const HH_UA_BASE_F64 = 2;
+const HH_HPA_BASE_F64 = 3;
 
 export const HW_STATE = 0;
 export const HW_PAGE_SHIFT = 1;
@@ -35,6 +39,16 @@ export const HW_UA_CACHE = 6;
 export const HW_LEVEL_SHIFT = 7;
 /** First level-page flag in the page-flag array. */
 export const HW_LEVEL_BASE = 8;
+/** HWF_* bits. */
+export const HW_FLAGS = 9;
+/** Levels the table was created with (1 to 5). */
+export const HW_LEVELS = 10;
+
+/**
+ * The table belongs to a v1 container: its pages are pinned by VFIO map by map, not
+ * preregistered, so KVM cannot account a mapping or its removal and leaves every write to QEMU.
+ */
+export const HWF_USERSPACE_PINNED = 1;
 
 export const R_STATE = 0;
 export const R_PAGE_SHIFT = 1;
@@ -53,10 +67,13 @@ export function hostWords(maxHw: number, maxRegions: number): number {
   return HOST_HEADER_WORDS + maxHw * HW_SLOT_WORDS + maxRegions * REGION_SLOT_WORDS;
 }
 
-export function initHostBuffer(host: SharedArrayBuffer, maxHw: number, maxRegions: number): void {
+export function initHostBuffer(host: SharedArrayBuffer, maxHw: number, maxRegions: number, uaBase = UA_BASE, hpaBase = HPA_BASE): void {
   const w = new Int32Array(host);
   w[HH_MAX_HW] = maxHw;
   w[HH_MAX_REGIONS] = maxRegions;
+  const f = new Float64Array(host);
+  f[HH_UA_BASE_F64] = uaBase;
+  f[HH_HPA_BASE_F64] = hpaBase;
 }
 
 /** One thread's view of the hardware tables and preregistered regions. */
@@ -65,6 +82,10 @@ export class HostIommu {
   readonly f64: Float64Array;
   readonly maxHw: number;
   readonly maxRegions: number;
+  /** QEMU's userspace address of guest physical 0 (ua = uaBase + gpa). */
+  readonly uaBase: number;
+  /** Host physical address of guest physical 0 (hpa = hpaBase + gpa). */
+  readonly hpaBase: number;
   private readonly regionBase: number;
 
   constructor(host: SharedArrayBuffer) {
@@ -73,6 +94,8 @@ export class HostIommu {
     this.maxHw = this.words[HH_MAX_HW] as number;
     this.maxRegions = this.words[HH_MAX_REGIONS] as number;
     this.regionBase = HOST_HEADER_WORDS + this.maxHw * HW_SLOT_WORDS;
+    this.uaBase = this.f64[HH_UA_BASE_F64] as number;
+    this.hpaBase = this.f64[HH_HPA_BASE_F64] as number;
   }
 
   hwBase(hw: number): number {
@@ -133,7 +156,7 @@ export class HostIommu {
 
   /** Register guest RAM [gpa, gpa + bytes); throws naming the bad value (EINVAL on overlap). */
   registerRegion(gpa: number, bytes: number, backingPageShift: number): number {
-    const ua = UA_BASE + gpa;
+    const ua = this.uaBase + gpa;
     if (bytes <= 0 || gpa % 4096 !== 0 || bytes % 4096 !== 0) throw new RangeError(`region 0x${gpa.toString(16)}+0x${bytes.toString(16)} must be whole 4 KiB pages`);
     let free = -1;
     for (let r = 0; r < this.maxRegions; r++) {
@@ -173,9 +196,9 @@ export class HostIommu {
 }
 
 /** Hardware TCE value of a mapped guest page: host physical address | permission bits. */
-export function hwTceLo(gpa: number, perm: number): number {
-  return (((HPA_BASE + gpa) % 4294967296) | (perm & TCE_PERM_MASK)) >>> 0;
+export function hwTceLo(hpaBase: number, gpa: number, perm: number): number {
+  return (((hpaBase + gpa) % 4294967296) | (perm & TCE_PERM_MASK)) >>> 0;
 }
-export function hwTceHi(gpa: number): number {
-  return Math.floor((HPA_BASE + gpa) / 4294967296) >>> 0;
+export function hwTceHi(hpaBase: number, gpa: number): number {
+  return Math.floor((hpaBase + gpa) / 4294967296) >>> 0;
 }
