@@ -1,4 +1,14 @@
 import type { Mode } from '../papr/tiers.js';
+import type { HostConfig } from '../host/host-config.js';
+import type { GroupConfig } from '../host/iommu-group.js';
+import type { PassthroughPlan } from '../userspace/vfio-setup.js';
+
+/** The host and passed-through devices (src/host, src/userspace/vfio-setup.ts). */
+export interface PassthroughConfig {
+  host: HostConfig;
+  groups: GroupConfig[];
+  devices: PassthroughPlan[];
+}
 
 export interface TableConfig {
   liobn: number;
@@ -24,6 +34,8 @@ export interface MachineConfig {
   arenaEntries: number;
   /** Compare-and-swap attempts real mode makes before a contended lock is H_TOO_HARD. */
   spinBudget: number;
+  /** Host, IOMMU groups and passed-through devices; absent: emulated devices only. */
+  passthrough?: PassthroughConfig;
 }
 
 /** The sPAPR PHB default window: LIOBN 0x80000000, bus offset 0, 1 GiB of 4 KiB pages. */

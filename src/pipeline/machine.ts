@@ -7,7 +7,16 @@ import { TceTables, allocateSharedMachine } from '../shared-memory/tce-tables.js
 import { spaprTceHcalls, type HcallTable } from '../userspace/hcall-table.js';
 import { SpaprIommu } from '../userspace/spapr-iommu.js';
 import { virtmodeHcall } from '../virtmode/hcall.js';
-import type { MachineConfig } from './machine-config.js';
+import { Host } from '../host/host.js';
+import { KvmVfioDevice } from '../host/kvm-vfio.js';
+import { setUpPassthrough, type Passthrough } from '../userspace/vfio-setup.js';
+import type { MachineConfig, PassthroughConfig } from './machine-config.js';
+
+/** Arena entries the host's hardware tables may need: every group's 32-bit window twice, and room for 64-bit windows. */
+export function passthroughArenaEntries(p: PassthroughConfig | undefined): number {
+  if (p === undefined) return 0;
+  return p.groups.reduce((n, g) => n + 2 * Number(g.tce32Size >> 12n), 0) + 2 ** 21;
+}
 
 /** Tiers each mode tries, in order. */
 export const MODE_TIERS: Readonly<Record<Mode, readonly number[]>> = {
@@ -68,6 +77,10 @@ export class Machine {
   readonly qemu: SpaprIommu;
   readonly hcalls: HcallTable;
   readonly tiers: readonly number[];
+  /** The host and KVM-VFIO device; null without passed-through devices. */
+  readonly host: Host | null = null;
+  readonly kvmVfio: KvmVfioDevice | null = null;
+  readonly passthrough: Passthrough[] = [];
   private readonly frame = new Int32Array(new SharedArrayBuffer(FRAME_WORDS * 4));
 
   constructor(readonly config: MachineConfig, readonly mode: Mode) {
@@ -79,8 +92,10 @@ export class Machine {
       inKernelMultiTce: config.inKernelMultiTce,
       rangeCheck: config.rangeCheck,
       maxTables: Math.max(config.maxTables, config.tables.length),
-      arenaEntries: config.arenaEntries > 0 ? config.arenaEntries : needed + 2 ** 20,
+      arenaEntries: config.arenaEntries > 0 ? config.arenaEntries : needed + 2 ** 20 + passthroughArenaEntries(config.passthrough),
       spinBudget: config.spinBudget,
+      ramUserAddr: config.passthrough?.host.ramUserAddr,
+      ramHostPhys: config.passthrough?.host.ramHostPhys,
     });
     this.tables = new TceTables(shared);
     for (const tb of config.tables) {
@@ -95,6 +110,12 @@ export class Machine {
     this.qemu = new SpaprIommu(this.tables);
     this.hcalls = spaprTceHcalls();
     this.tiers = MODE_TIERS[mode];
+    const p = config.passthrough;
+    if (p !== undefined) {
+      this.host = new Host(this.tables, p.host, p.groups);
+      this.kvmVfio = new KvmVfioDevice(this.host);
+      for (const d of p.devices) this.passthrough.push(setUpPassthrough(this.tables, this.qemu, this.host, this.kvmVfio, d));
+    }
   }
 
   /** Run one tier on a frame; outputs are reset first so every tier starts from the guest's arguments. */

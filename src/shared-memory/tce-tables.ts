@@ -42,6 +42,9 @@ export interface SharedMachineOptions {
   maxHwTables?: number;
   /** Preregistered memory regions that may exist at once. */
   maxRegions?: number;
+  /** QEMU's userspace address and the host physical address of guest physical 0 (src/host). */
+  ramUserAddr?: number;
+  ramHostPhys?: number;
 }
 
 export const MAX_RAM_BYTES = 2 ** 34;
@@ -69,7 +72,7 @@ export function allocateSharedMachine(o: SharedMachineOptions): SharedMachine {
   const maxHw = o.maxHwTables ?? 8;
   const maxRegions = o.maxRegions ?? 16;
   const host = new SharedArrayBuffer(hostWords(maxHw, maxRegions) * 4);
-  initHostBuffer(host, maxHw, maxRegions);
+  initHostBuffer(host, maxHw, maxRegions, o.ramUserAddr, o.ramHostPhys);
   return {
     host,
     control,

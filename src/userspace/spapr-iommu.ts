@@ -1,26 +1,13 @@
 import { F_LIOBN_HI, F_LIOBN_LO, u32 } from '../papr/frame.js';
 import { qemuLiobnValid } from '../papr/rules.js';
-import { TCE_PERM_MASK } from '../papr/tce.js';
 import { toBig } from '../papr/u64.js';
 import { drainingLock, sleepLock, unlock } from '../shared-memory/lock.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { SpaprTraceObserver } from './trace-observer.js';
 
-/** QEMU's access flags for a TCE (spapr_tce_iommu_access_flags): none, RO, WO, RW. */
-export type IommuPerm = 0 | 1 | 2 | 3;
+import { iommuNotification, type IommuListener } from './iommu-listener.js';
 
-/** What the guest-view table tells its IOMMU listeners (VFIO) after every store. */
-export interface IommuNotification {
-  readonly liobn: number;
-  /** Window-relative bus address of the page. */
-  readonly iova: bigint;
-  readonly translatedAddr: bigint;
-  readonly addrMask: bigint;
-  readonly perm: IommuPerm;
-  readonly type: 'MAP' | 'UNMAP';
-}
-
-export type IommuListener = (n: IommuNotification) => void;
+export type { IommuListener, IommuNotification, IommuPerm } from './iommu-listener.js';
 
 /**
  * The QEMU model's guest-view TCE tables (hw/ppc/spapr_iommu.c). A table is either held by KVM
@@ -77,17 +64,7 @@ export class SpaprIommu {
     this.tables.writeEntry(slot, index, hi, lo);
     this.tables.releaseWrites();
     if (this.listeners.length === 0) return;
-    const shift = BigInt(this.tables.pageShift(slot));
-    const pageMask = ~((1n << shift) - 1n);
-    const perm = (lo & TCE_PERM_MASK) as IommuPerm;
-    const n: IommuNotification = {
-      liobn: this.tables.liobn(slot),
-      iova: BigInt(index) << shift,
-      translatedAddr: toBig(hi, lo) & pageMask & 0xffffffffffffffffn,
-      addrMask: (1n << shift) - 1n,
-      perm,
-      type: perm === 0 ? 'UNMAP' : 'MAP',
-    };
+    const n = iommuNotification(this.tables, slot, index, hi, lo);
     for (const l of this.listeners) l(n);
   }
 }

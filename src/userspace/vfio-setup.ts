@@ -1,0 +1,121 @@
+/**
+ * What QEMU does to pass a device's IOMMU group through (hw/vfio/common.c, hw/vfio/spapr.c):
+ * open a container, put the group in it, set the sPAPR TCE IOMMU (v1 or v2); v1 enables the
+ * container and uses the host's single 32-bit window; v2 preregisters all guest RAM, reads
+ * GET_INFO, removes the host's default window and creates one host window per guest window
+ * (same bus start, host page ≤ guest page). Each window's notifications then go to the
+ * container (src/userspace/vfio-listener.ts), with a replay of what is already mapped, and
+ * with the KVM link every group of the container is attached to the window's kernel table.
+ * Runs in: userspace (the main thread).
+ */
+import type { Host } from '../host/host.js';
+import type { KvmVfioDevice } from '../host/kvm-vfio.js';
+import { vfioIommuSpaprTceGetInfo } from '../host/vfio/get-info.js';
+import { vfioIommuEnable } from '../host/vfio/enable.js';
+import { vfioGroupSetContainer } from '../host/vfio/group.js';
+import { vfioIommuSpaprRegisterMemory } from '../host/vfio/register-memory.js';
+import { vfioOpenContainer, vfioSetIommu } from '../host/vfio/set-iommu.js';
+import { vfioIommuSpaprTceCreate } from '../host/vfio/tce-create.js';
+import { vfioIommuSpaprTceRemove } from '../host/vfio/tce-remove.js';
+import type { VfioContainer } from '../host/vfio/container.js';
+import { errnoName } from '../host/errno.js';
+import type { TceTables } from '../shared-memory/tce-tables.js';
+import { replayIommu } from './iommu-listener.js';
+import type { SpaprIommu } from './spapr-iommu.js';
+import { VfioIommuListener } from './vfio-listener.js';
+
+export interface PassthroughPlan {
+  /** The IOMMU group of the passed-through device. */
+  group: number;
+  container: 'v1' | 'v2';
+  /** v2: preregister all guest RAM (QEMU always does; false models a broken setup). */
+  preregister: boolean;
+  /** Link the windows' kernel tables to the group (KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE). */
+  kvmLink: boolean;
+  /** Guest windows (LIOBNs) the device does DMA through. */
+  liobns: number[];
+}
+
+export interface Passthrough {
+  container: VfioContainer;
+  listener: VfioIommuListener;
+}
+
+/** A setup step that failed, as QEMU would report it (fatal to the machine's start). */
+export class PassthroughError extends Error {}
+
+function must(what: string, ret: number): void {
+  if (ret !== 0) throw new PassthroughError(`${what} failed: ${errnoName(ret)}`);
+}
+
+export function setUpPassthrough(tables: TceTables, qemu: SpaprIommu, host: Host, kvm: KvmVfioDevice, plan: PassthroughPlan): Passthrough {
+  const c = vfioOpenContainer(host, `container-${plan.group}`);
+  must(`group ${plan.group}: VFIO_GROUP_SET_CONTAINER`, vfioGroupSetContainer(c, plan.group));
+  must(`group ${plan.group}: VFIO_SET_IOMMU ${plan.container}`, vfioSetIommu(c, plan.container));
+  if (plan.container === 'v1') {
+    must('VFIO_IOMMU_ENABLE', vfioIommuEnable(c));
+  } else {
+    if (plan.preregister) {
+      must('VFIO_IOMMU_SPAPR_REGISTER_MEMORY', vfioIommuSpaprRegisterMemory(c, { vaddr: BigInt(host.config.ramUserAddr), size: BigInt(tables.ram.slotBytes) }));
+    }
+    const info = vfioIommuSpaprTceGetInfo(c);
+    must('VFIO_IOMMU_SPAPR_TCE_GET_INFO', info.ret);
+    must('VFIO_IOMMU_SPAPR_TCE_REMOVE (host default window)', vfioIommuSpaprTceRemove(c, info.info!.dma32WindowStart));
+  }
+  const listener = new VfioIommuListener(c, tables);
+  qemu.addListener(listener.listener);
+  for (const liobn of plan.liobns) {
+    const slot = tables.findTable(liobn);
+    if (slot < 0) throw new PassthroughError(`group ${plan.group}: no guest window with liobn 0x${(liobn >>> 0).toString(16)}`);
+    const g = tables.geometry(slot);
+    const bytes = BigInt(g.entries) << BigInt(g.pageShift);
+    if (plan.container === 'v2') createHostWindow(c, host, g.pageShift, g.busOffset, bytes, tables.hostPageShift);
+    else checkInsideHostWindow(c, g.busOffset, bytes);
+    listener.watch(liobn);
+    replayIommu(tables, slot, listener.listener);
+    if (plan.kvmLink && g.inKernel) {
+      if (!kvmAdded.has(kvm)) kvmAdded.set(kvm, new Set());
+      const added = kvmAdded.get(kvm)!;
+      if (!added.has(plan.group)) {
+        must(`KVM_DEV_VFIO_GROUP_ADD group ${plan.group}`, kvm.kvmVfioGroupAdd(plan.group));
+        added.add(plan.group);
+      }
+      must(`KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE group ${plan.group} liobn 0x${(liobn >>> 0).toString(16)}`, kvm.kvmVfioGroupSetSpaprTce(plan.group, liobn));
+    }
+  }
+  return { container: c, listener };
+}
+
+const kvmAdded = new WeakMap<KvmVfioDevice, Set<number>>();
+
+/** vfio_spapr_create_window: host page = the largest supported size ≤ min(guest page, RAM backing page). */
+function createHostWindow(c: VfioContainer, host: Host, guestShift: number, bus: bigint, bytes: bigint, sysPageShift: number): void {
+  const g = c.attached[0]!;
+  const limit = Math.min(guestShift, host.config.ramBackingShift);
+  let shift = -1;
+  for (let s = limit; s >= 12; s--) if ((g.config.pageSizes & (1n << BigInt(s))) !== 0n) { shift = s; break; }
+  if (shift < 0) throw new PassthroughError(`no host IOMMU page size fits a ${2 ** guestShift}-byte guest page`);
+  const entries = bytes >> BigInt(shift);
+  const bits = (entries * 8n).toString(2).length - 1;
+  let levels = Math.max(1, Math.ceil(bits / (sysPageShift + 8)));
+  for (;;) {
+    const r = vfioIommuSpaprTceCreate(c, { pageShift: shift, windowSize: bytes, levels });
+    if (r.ret === 0) {
+      if (r.startAddr !== bus) {
+        vfioIommuSpaprTceRemove(c, r.startAddr!);
+        throw new PassthroughError(`host window at 0x${r.startAddr!.toString(16)} does not match the guest window at 0x${bus.toString(16)} (EINVAL)`);
+      }
+      return;
+    }
+    if (levels >= Math.min(g.config.maxLevels, Math.floor((64 - shift) / sysPageShift))) must('VFIO_IOMMU_SPAPR_TCE_CREATE', r.ret);
+    levels++;
+  }
+}
+
+/** v1: a guest window outside the single host window is refused. */
+function checkInsideHostWindow(c: VfioContainer, bus: bigint, bytes: bigint): void {
+  const g = c.attached[0]!;
+  if (bus < g.config.tce32Start || bus + bytes > g.config.tce32Start + g.config.tce32Size) {
+    throw new PassthroughError(`guest window 0x${bus.toString(16)}+0x${bytes.toString(16)} is outside the v1 host window`);
+  }
+}
