@@ -67,3 +67,14 @@ export function expectedHw(m: Machine, liobn: number, hw: number): Map<number, b
   }
   return out;
 }
+
+/** A machine with a host and groups but nothing set up: for driving ioctls by hand. */
+export function hostMachine(mode: Mode, groups: Partial<GroupConfig>[], host: Partial<HostConfig> = {}): Machine {
+  return machine(mode, {
+    passthrough: {
+      host: { ...defaultHostConfig(), ...host },
+      groups: groups.map((g, i) => ({ ...defaultGroupConfig(i + 1, 0), ...g })),
+      devices: [],
+    },
+  });
+}
