@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { TraceFormatError } from './trace-error.js';
 import type { QemuTraceEvent } from './trace-events.js';
+import { FALLBACK, parseTraceBytes } from './trace-bytes.js';
 import { parseTraceLine } from './trace-line.js';
 
 /** Buffer size, and so the longest line taken: QEMU's lines are under 200 bytes. */
@@ -31,6 +32,9 @@ export class TraceReader {
   private start = 0;
   private end = 0;
   private eof = false;
+  /** The current line's bytes: buf[lineFrom, lineTo). */
+  private lineFrom = 0;
+  private lineTo = 0;
   /** Number of the last line returned (1-based; 0 before the first). */
   line = 0;
   /** Lines passed over: blank, other trace points, QEMU's own messages. */
@@ -48,39 +52,57 @@ export class TraceReader {
 
   /** The next line without its line break (a trailing CR is dropped), or null at the end of the file. */
   nextLine(): string | null {
-    for (;;) {
-      const nl = this.buf.indexOf(LF, this.start);
-      if (nl >= 0 && nl < this.end) {
-        const text = this.text(this.start, nl);
-        this.start = nl + 1;
-        this.line++;
-        return text;
-      }
-      if (this.eof) {
-        if (this.start === this.end) return null;
-        const text = this.text(this.start, this.end);
-        this.start = this.end;
-        this.line++;
-        return text;
-      }
-      this.fill();
-    }
+    return this.advance() ? this.text(this.lineFrom, this.lineTo) : null;
   }
 
-  /** The next `spapr_iommu_*` event, or null at the end; a malformed line throws a TraceFormatError. */
+  /**
+   * The next `spapr_iommu_*` event, or null at the end; a malformed line throws a
+   * TraceFormatError. The common lines are parsed from the buffer's bytes (trace-bytes.ts);
+   * any other goes to parseTraceLine as text.
+   */
   next(): QemuTraceEvent | null {
     for (;;) {
-      const text = this.nextLine();
-      if (text === null) return null;
+      if (!this.advance()) return null;
+      const fast = parseTraceBytes(this.buf, this.lineFrom, this.lineTo);
+      if (fast !== FALLBACK) {
+        if (fast !== null) return fast;
+        this.skipped++;
+        continue;
+      }
       let e: QemuTraceEvent | null;
       try {
-        e = parseTraceLine(text);
+        e = parseTraceLine(this.text(this.lineFrom, this.lineTo));
       } catch (err) {
         throw new TraceFormatError(this.file, this.line, err instanceof Error ? err.message : String(err));
       }
       if (e !== null) return e;
       this.skipped++;
     }
+  }
+
+  /** Find the next line: its bytes are buf[lineFrom, lineTo) (trailing CR dropped). False at the end of the file. */
+  private advance(): boolean {
+    for (;;) {
+      const nl = this.buf.indexOf(LF, this.start);
+      if (nl >= 0 && nl < this.end) {
+        this.setLine(this.start, nl);
+        this.start = nl + 1;
+        return true;
+      }
+      if (this.eof) {
+        if (this.start === this.end) return false;
+        this.setLine(this.start, this.end);
+        this.start = this.end;
+        return true;
+      }
+      this.fill();
+    }
+  }
+
+  private setLine(from: number, to: number): void {
+    this.lineFrom = from;
+    this.lineTo = to > from && this.buf[to - 1] === CR ? to - 1 : to;
+    this.line++;
   }
 
   /** Release the file (also done at its end); safe to call twice. */
@@ -91,8 +113,7 @@ export class TraceReader {
   }
 
   private text(from: number, to: number): string {
-    const end = to > from && this.buf[to - 1] === CR ? to - 1 : to;
-    return this.buf.toString('latin1', from, end);
+    return this.buf.toString('latin1', from, to);
   }
 
   /** Move the unread tail to the front and read more after it. */
