@@ -1,11 +1,9 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { hcallName } from '../papr/hcalls.js';
-import { reasonName } from '../papr/reasons.js';
-import { returnCodeName } from '../papr/return-codes.js';
-import { tierName, type Mode } from '../papr/tiers.js';
+import type { Mode } from '../papr/tiers.js';
 import { Machine } from '../pipeline/machine.js';
 import { hex } from '../papr/u64.js';
+import { runSetupsAll, type RunState } from './step-kinds.js';
 import { VectorError } from './values.js';
 import { parseVector, type Vector } from './vector.js';
 
@@ -19,21 +17,10 @@ export interface RunResult {
 /** Run one vector in one mode on a fresh machine; every mismatch is listed. */
 export function runVectorMode(v: Vector, mode: Mode): RunResult {
   const m = new Machine(v.machine, mode);
+  const state: RunState = { machine: m, mode, ext: new Map() };
+  for (const setup of runSetupsAll()) setup(state);
   const mismatches: string[] = [];
-  v.steps.forEach((step, i) => {
-    if (step.list !== undefined || step.opcode === 0x13c) writeList(m, step.arg, step.list ?? [], step.npages);
-    const r = m.call({ opcode: step.opcode, liobn: step.liobn, ioba: step.ioba, arg: step.arg, npages: step.npages });
-    const by = tierName(r.answeredBy);
-    const path = r.path.filter((a) => a.reason !== 0).map((a) => `${tierName(a.tier)}: ${reasonName(a.reason)}`).join(', ');
-    const said = `got ${returnCodeName(r.ret)} from ${by}${path === '' ? '' : ` after ${path}`}`;
-    const where = `step ${i} ${hcallName(step.opcode)}`;
-    const expect = step.expect[mode];
-    if (expect !== undefined && expect !== r.ret) mismatches.push(`${where}: expected ${returnCodeName(expect)}, ${said}`);
-    const expectTce = step.expectTce[mode];
-    if (expectTce !== undefined && expectTce !== r.tce) mismatches.push(`${where}: expected tce ${hex(expectTce)}, got ${hex(r.tce)} (${said})`);
-    const expectBy = step.answeredBy[mode];
-    if (expectBy !== undefined && expectBy !== by) mismatches.push(`${where}: expected an answer from ${expectBy}, ${said}`);
-  });
+  v.steps.forEach((step, i) => mismatches.push(...step.run(state, i)));
   const final = v.finalTables[mode];
   if (final !== undefined) {
     for (const [liobn, expected] of final) {
@@ -51,13 +38,8 @@ export function runVectorMode(v: Vector, mode: Mode): RunResult {
       }
     }
   }
+  for (const check of v.finalChecks) mismatches.push(...check(state));
   return { vector: v.name, file: v.file, mode, mismatches };
-}
-
-/** The guest writes the list (big-endian u64s) before the call; values past it read as 0. */
-function writeList(m: Machine, at: bigint, list: bigint[], npages: bigint): void {
-  const count = Math.max(list.length, Number(npages < 512n ? npages : 512n));
-  for (let i = 0; i < count; i++) m.tables.ram.writeBe64(at + BigInt(i * 8), list[i] ?? 0n);
 }
 
 /** Files named by the paths: a file as it is, a folder's *.json files (recursively, sorted). */

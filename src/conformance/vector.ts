@@ -1,61 +1,45 @@
-import { HCALL_NAMES, H_GET_TCE, H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE, hcallOpcode, isHcallName } from '../papr/hcalls.js';
-import { isReturnCodeName, returnCode, RETURN_CODE_NAMES } from '../papr/return-codes.js';
 import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
-import { MODES, TIER_NAMES, isMode, isTierName, type Mode, type TierName } from '../papr/tiers.js';
+import { MODES, isMode, type Mode } from '../papr/tiers.js';
 import type { MachineConfig, TableConfig } from '../pipeline/machine-config.js';
 import { defaultMachineConfig } from '../pipeline/machine-config.js';
+import './kinds.js';
+import type { PerMode } from './per-mode.js';
+import { parsePhbs } from './phbs.js';
+import {
+  finalChecksFor, machineFieldsFor, registeredStepKinds, type FormatVersion, type ParseEnv, type RunState, type VectorStep,
+} from './step-kinds.js';
 import {
   VectorError, checkFields, isPlainObject, parseBool, parseSmallInt, parseString, parseU64, type Reader,
 } from './values.js';
 
-export const VECTOR_FORMAT = 'tcesim-conformance/1';
+export type { PerMode } from './per-mode.js';
+export type { VectorStep } from './step-kinds.js';
 
-/** An expectation that is the same in every mode, or given per mode (absent: not checked). */
-export type PerMode<T> = Partial<Record<Mode, T>>;
-
-export interface VectorStep {
-  opcode: number;
-  callName: string;
-  liobn: bigint;
-  ioba: bigint;
-  /** r6: tce, tce_value or tce_list */
-  arg: bigint;
-  npages: bigint;
-  /** INDIRECT: what the guest writes at tceList before the call */
-  list: bigint[] | undefined;
-  expect: PerMode<number>;
-  expectTce: PerMode<bigint>;
-  answeredBy: PerMode<TierName>;
-}
+/** The format each version's vectors name. */
+export const VECTOR_FORMATS: Readonly<Record<FormatVersion, string>> = { 1: 'tcesim-conformance/1', 2: 'tcesim-conformance/2' };
+export const VECTOR_FORMAT = VECTOR_FORMATS[1];
 
 export interface Vector {
   file: string;
   name: string;
+  format: FormatVersion;
   machine: MachineConfig;
   modes: Mode[];
   steps: VectorStep[];
   /** Per mode: for each LIOBN, every non-zero entry by ioba. */
   finalTables: PerMode<Map<number, Map<bigint, bigint>>>;
+  /** Registered final-state checks (format /2: finalHardware, finalHost, ...), in registration order. */
+  finalChecks: ((s: RunState) => string[])[];
 }
 
 const TOP_FIELDS = ['format', 'name', 'about', 'machine', 'modes', 'steps', 'finalTables'] as const;
-const MACHINE_FIELDS = ['ramBytes', 'hostPageShift', 'inKernelMultiTce', 'rangeCheck', 'tables'] as const;
+const MACHINE_FIELDS_V1 = ['ramBytes', 'hostPageShift', 'inKernelMultiTce', 'rangeCheck', 'tables'] as const;
 const TABLE_FIELDS = ['liobn', 'busOffset', 'pageShift', 'entries', 'userspaceOnly'] as const;
-const COMMON_STEP_FIELDS = ['call', 'liobn', 'ioba', 'expect', 'answeredBy', 'note'];
-const STEP_FIELDS: Record<string, readonly string[]> = {
-  H_GET_TCE: [...COMMON_STEP_FIELDS, 'expectTce'],
-  H_PUT_TCE: [...COMMON_STEP_FIELDS, 'tce'],
-  H_STUFF_TCE: [...COMMON_STEP_FIELDS, 'tce', 'npages'],
-  H_PUT_TCE_INDIRECT: [...COMMON_STEP_FIELDS, 'tceList', 'list', 'npages'],
-  other: [...COMMON_STEP_FIELDS, 'tce', 'tceList', 'npages'],
-};
-const REQUIRED_ARGS: Record<string, readonly string[]> = {
-  H_GET_TCE: ['liobn', 'ioba'],
-  H_PUT_TCE: ['liobn', 'ioba', 'tce'],
-  H_STUFF_TCE: ['liobn', 'ioba', 'tce', 'npages'],
-  H_PUT_TCE_INDIRECT: ['liobn', 'ioba', 'tceList', 'npages'],
-  other: [],
-};
+
+function parseFormat(v: unknown, fail: Reader): FormatVersion {
+  for (const version of [1, 2] as const) if (v === VECTOR_FORMATS[version]) return version;
+  return fail('format', `${JSON.stringify(v)} is not "${VECTOR_FORMATS[1]}" or "${VECTOR_FORMATS[2]}"`);
+}
 
 /** Parse a vector file's JSON text; throws VectorError naming the file and the bad field. */
 export function parseVector(file: string, text: string): Vector {
@@ -67,21 +51,40 @@ export function parseVector(file: string, text: string): Vector {
     fail('(file)', `not valid JSON: ${(e as Error).message}`);
   }
   if (!isPlainObject(json)) fail('(file)', 'a vector is a JSON object');
-  checkFields(json, TOP_FIELDS, '', fail);
-  if (json.format !== VECTOR_FORMAT) fail('format', `${JSON.stringify(json.format)} is not "${VECTOR_FORMAT}"`);
+  const format = parseFormat(json.format, fail);
+  const finals = finalChecksFor(format);
+  checkFields(json, [...TOP_FIELDS, ...finals.map((c) => c.key)], '', fail);
   const name = parseString(json.name, 'name', fail);
   if (json.about !== undefined) parseString(json.about, 'about', fail);
-  const machine = parseMachine(json.machine, fail);
+  const machine = parseMachine(json.machine, format, fail);
   const modes = parseModes(json.modes, fail);
-  if (!Array.isArray(json.steps)) fail('steps', 'must be an array of hypercalls');
-  const steps = json.steps.map((s, i) => parseStep(s, `steps[${i}]`, modes, fail));
+  const env: ParseEnv = { format, modes, fail, machine };
+  if (!Array.isArray(json.steps)) fail('steps', 'must be an array of steps');
+  const steps = json.steps.map((s, i) => parseStep(s, `steps[${i}]`, env));
   const finalTables = json.finalTables === undefined ? {} : parseFinalTables(json.finalTables, fail);
-  return { file, name, machine, modes, steps, finalTables };
+  const finalChecks = finals.filter((c) => json[c.key] !== undefined).map((c) => c.parse(json[c.key], c.key, env));
+  return { file, name, format, machine, modes, steps, finalTables, finalChecks };
 }
 
-function parseMachine(v: unknown, fail: Reader): MachineConfig {
+/** A step has exactly one step key; which keys exist depends on the format. */
+function parseStep(v: unknown, where: string, env: ParseEnv): VectorStep {
+  const fail: Reader = env.fail;
+  if (!isPlainObject(v)) fail(where, 'must be an object');
+  const kinds = [...registeredStepKinds().values()];
+  const present = kinds.filter((k) => v[k.key] !== undefined);
+  const allowed = kinds.filter((k) => k.since <= env.format).map((k) => k.key);
+  if (present.length === 0) fail(where, `has none of ${allowed.join(', ')}`);
+  if (present.length > 1) fail(where, `has ${present.map((k) => k.key).join(' and ')}; a step is exactly one of ${allowed.join(', ')}`);
+  const kind = present[0]!;
+  if (kind.since > env.format) fail(`${where}.${kind.key}`, `${kind.key} steps need format "${VECTOR_FORMATS[kind.since]}"`);
+  return kind.parse(v, where, env);
+}
+
+function parseMachine(v: unknown, format: FormatVersion, fail: Reader): MachineConfig {
   if (!isPlainObject(v)) fail('machine', 'must be an object');
-  checkFields(v, MACHINE_FIELDS, 'machine', fail);
+  const extra = machineFieldsFor(format);
+  const fields: string[] = [...MACHINE_FIELDS_V1, ...(format >= 2 ? ['phbs'] : []), ...extra.map((f) => f.key)];
+  checkFields(v, fields, 'machine', fail);
   const m = defaultMachineConfig();
   if (v.ramBytes === undefined) fail('machine.ramBytes', 'is required');
   m.ramBytes = parseU64(v.ramBytes, 'machine.ramBytes', fail);
@@ -92,13 +95,20 @@ function parseMachine(v: unknown, fail: Reader): MachineConfig {
     if (v.rangeCheck !== 'full' && v.rangeCheck !== 'firstPage') fail('machine.rangeCheck', `${JSON.stringify(v.rangeCheck)} is not "full" or "firstPage"`);
     m.rangeCheck = v.rangeCheck;
   }
-  if (!Array.isArray(v.tables)) fail('machine.tables', 'must be an array');
-  m.tables = v.tables.map((t, i) => parseTable(t, `machine.tables[${i}]`, fail));
+  // Format /2: the tables may all come from the PHBs.
+  if (v.tables === undefined && format >= 2 && v.phbs !== undefined) {
+    m.tables = [];
+  } else {
+    if (!Array.isArray(v.tables)) fail('machine.tables', format >= 2 ? 'must be an array (it may be left out when machine.phbs is given)' : 'must be an array');
+    m.tables = v.tables.map((t, i) => parseTable(t, `machine.tables[${i}]`, fail));
+  }
   const seen = new Set<number>();
   m.tables.forEach((t, i) => {
     if (seen.has(t.liobn)) fail(`machine.tables[${i}].liobn`, `0x${t.liobn.toString(16)} is used by an earlier table`);
     seen.add(t.liobn);
   });
+  if (v.phbs !== undefined) m.phbs = parsePhbs(v.phbs, 'machine.phbs', fail, seen);
+  for (const f of extra) if (v[f.key] !== undefined) f.parse(v[f.key], `machine.${f.key}`, fail, m);
   return m;
 }
 
@@ -126,70 +136,6 @@ function parseModes(v: unknown, fail: Reader): Mode[] {
     if (typeof m !== 'string' || !isMode(m)) fail(`modes[${i}]`, `${JSON.stringify(m)} is not one of ${MODES.join(', ')}`);
     return m;
   });
-}
-
-function parseStep(v: unknown, where: string, modes: Mode[], fail: Reader): VectorStep {
-  if (!isPlainObject(v)) fail(where, 'must be an object');
-  const call = v.call;
-  let opcode: number;
-  let kind: string;
-  if (typeof call === 'string' && isHcallName(call)) {
-    opcode = hcallOpcode(call);
-    kind = call;
-  } else if (typeof call === 'string' && /^0x[0-9a-fA-F]+$/.test(call)) {
-    opcode = parseSmallInt(call, `${where}.call`, fail, 0, 0xffffffff);
-    kind = [H_GET_TCE, H_PUT_TCE, H_STUFF_TCE, H_PUT_TCE_INDIRECT].includes(opcode) ? (HCALL_NAMES.find((n) => hcallOpcode(n) === opcode) as string) : 'other';
-  } else {
-    fail(`${where}.call`, `${JSON.stringify(call)} is not one of ${HCALL_NAMES.join(', ')} or an opcode like "0x1c"`);
-  }
-  checkFields(v, STEP_FIELDS[kind] as readonly string[], where, fail);
-  for (const field of REQUIRED_ARGS[kind] as readonly string[]) if (v[field] === undefined) fail(`${where}.${field}`, `is required for ${kind}`);
-  if (v.tce !== undefined && v.tceList !== undefined) fail(`${where}.tceList`, 'tce and tceList are the same register (r6): give one');
-  const u64 = (field: string): bigint => (v[field] === undefined ? 0n : parseU64(v[field], `${where}.${field}`, fail));
-  let list: bigint[] | undefined;
-  if (v.list !== undefined) {
-    if (!Array.isArray(v.list)) fail(`${where}.list`, 'must be an array of TCE values');
-    if (v.list.length > 65536) fail(`${where}.list`, `has ${v.list.length} values; at most 65536`);
-    list = v.list.map((x, i) => parseU64(x, `${where}.list[${i}]`, fail));
-  }
-  if (v.note !== undefined) parseString(v.note, `${where}.note`, fail);
-  if (v.expect === undefined) fail(`${where}.expect`, 'is required');
-  const expect = parsePerMode(v.expect, `${where}.expect`, fail, (x, f) => {
-    if (typeof x !== 'string' || !isReturnCodeName(x) || x === 'H_TOO_HARD') {
-      fail(f, `${JSON.stringify(x)} is not a return code the guest can get (${RETURN_CODE_NAMES.filter((n) => n !== 'H_TOO_HARD').join(', ')})`);
-    }
-    return returnCode(x);
-  });
-  for (const mode of modes) if (expect[mode] === undefined) fail(`${where}.expect`, `has no answer for mode ${mode}`);
-  return {
-    opcode,
-    callName: typeof call === 'string' ? call : String(call),
-    liobn: u64('liobn'),
-    ioba: u64('ioba'),
-    arg: v.tceList !== undefined ? u64('tceList') : u64('tce'),
-    npages: u64('npages'),
-    list,
-    expect,
-    expectTce: v.expectTce === undefined ? {} : parsePerMode(v.expectTce, `${where}.expectTce`, fail, (x, f) => parseU64(x, f, fail)),
-    answeredBy: v.answeredBy === undefined ? {} : parsePerMode(v.answeredBy, `${where}.answeredBy`, fail, (x, f) => {
-      if (typeof x !== 'string' || !isTierName(x)) fail(f, `${JSON.stringify(x)} is not one of ${TIER_NAMES.join(', ')}`);
-      return x;
-    }),
-  };
-}
-
-/** A value for every mode, or an object whose keys are modes. */
-function parsePerMode<T>(v: unknown, where: string, fail: Reader, one: (x: unknown, field: string) => T): PerMode<T> {
-  if (isPlainObject(v)) {
-    const out: PerMode<T> = {};
-    for (const [key, x] of Object.entries(v)) {
-      if (!isMode(key)) fail(`${where}.${key}`, `is not a mode (${MODES.join(', ')})`);
-      out[key] = one(x, `${where}.${key}`);
-    }
-    return out;
-  }
-  const value = one(v, where);
-  return { realmode: value, virtmode: value, userspace: value };
 }
 
 function parseFinalTables(v: unknown, fail: Reader): PerMode<Map<number, Map<bigint, bigint>>> {
@@ -220,3 +166,4 @@ function parseTables(v: unknown, where: string, fail: Reader): Map<number, Map<b
   }
   return out;
 }
+

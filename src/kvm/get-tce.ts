@@ -20,7 +20,12 @@ export function kvmGetTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number
   const shift = t.pageShift(slot);
   const offset = t.offsetPages(slot);
   const index = kvmIobaIndex(shift, offset, t.entries(slot), t.rangeFirstPage, iobaHi, iobaLo, 0, 1);
-  if (index < 0) return H_PARAMETER;
+  if (index < 0) {
+    // KVM sets r4 only on success: the guest reads back the LIOBN it passed.
+    f[F_OUT_LO] = f[F_LIOBN_LO] as number;
+    f[F_OUT_HI] = f[F_LIOBN_HI] as number;
+    return H_PARAMETER;
+  }
   const locked = lockTable(ab, t, f, slot, 0);
   if (locked !== H_SUCCESS) return locked;
   if (t.pageAllocated(slot, t.pageOf(index))) {

@@ -9,6 +9,7 @@ export interface PassthroughConfig {
   groups: GroupConfig[];
   devices: PassthroughPlan[];
 }
+import type { PhbConfig } from '../userspace/spapr-phb.js';
 
 export interface TableConfig {
   liobn: number;
@@ -28,6 +29,8 @@ export interface MachineConfig {
   /** 'full': the whole multi-page range is checked; 'firstPage': as KVM since 2017. */
   rangeCheck: 'full' | 'firstPage';
   tables: TableConfig[];
+  /** sPAPR PHBs: each has two DMA windows (tables), the default one enabled at start. */
+  phbs: PhbConfig[];
   /** Registry size: tables that may exist at once. */
   maxTables: number;
   /** TCE entries all tables may hold; 0 picks room for the configured tables plus 2^20. */
@@ -50,6 +53,7 @@ export function defaultMachineConfig(): MachineConfig {
     inKernelMultiTce: true,
     rangeCheck: 'full',
     tables: [defaultPhbTable()],
+    phbs: [],
     maxTables: 16,
     arenaEntries: 0,
     spinBudget: 64,

@@ -85,13 +85,15 @@ export class Machine {
 
   constructor(readonly config: MachineConfig, readonly mode: Mode) {
     const ramBytes = Number(config.ramBytes);
-    const needed = config.tables.reduce((n, tb) => n + tb.entries, 0);
+    // A PHB's default window, and room for the windows the guest may create.
+    const phbEntries = config.phbs.reduce((n, p) => n + Number(p.dmaWinSize >> 12n), 0);
+    const needed = config.tables.reduce((n, tb) => n + tb.entries, 0) + phbEntries;
     const shared = allocateSharedMachine({
       ramBytes,
       hostPageShift: config.hostPageShift,
       inKernelMultiTce: config.inKernelMultiTce,
       rangeCheck: config.rangeCheck,
-      maxTables: Math.max(config.maxTables, config.tables.length),
+      maxTables: Math.max(config.maxTables, config.tables.length + 2 * config.phbs.length),
       arenaEntries: config.arenaEntries > 0 ? config.arenaEntries : needed + 2 ** 20 + passthroughArenaEntries(config.passthrough),
       spinBudget: config.spinBudget,
       ramUserAddr: config.passthrough?.host.ramUserAddr,
@@ -107,7 +109,8 @@ export class Machine {
         inKernel: mode !== 'userspace' && !tb.userspaceOnly,
       });
     }
-    this.qemu = new SpaprIommu(this.tables);
+    this.qemu = new SpaprIommu(this.tables, { kernelTables: mode !== 'userspace' });
+    for (const phb of config.phbs) this.qemu.addPhb(phb);
     this.hcalls = spaprTceHcalls();
     this.tiers = MODE_TIERS[mode];
     const p = config.passthrough;

@@ -83,6 +83,14 @@ export function allocateSharedMachine(o: SharedMachineOptions): SharedMachine {
   };
 }
 
+/** Where a table's entries and backing-page flags live, kept so a re-created window can reuse them. */
+export interface TableArena {
+  readonly data: number;
+  readonly pages: number;
+  /** Entries the range holds. */
+  readonly capacity: number;
+}
+
 export interface TableGeometry {
   liobn: number;
   busOffset: bigint;
@@ -372,8 +380,12 @@ export class TceTables {
 
   // --- table life cycle (main thread only: KVM_CREATE_SPAPR_TCE_64 and QEMU) ---
 
-  /** Create a table and return its slot; throws a RangeError naming the bad value. */
-  create(g: TableGeometry): number {
+  /**
+   * Create a table and return its slot; throws a RangeError naming the bad value. `reuse`: the
+   * arena range of a removed table of at least g.entries entries (zeroed here), so a window
+   * that is removed and created again does not use up the arena.
+   */
+  create(g: TableGeometry, reuse?: TableArena): number {
     const liobn = g.liobn >>> 0;
     if (!Number.isInteger(g.liobn) || g.liobn < 0 || g.liobn > 0xffffffff) throw new RangeError(`liobn ${g.liobn} must be a 32-bit unsigned integer`);
     if (!Number.isInteger(g.pageShift) || g.pageShift < MIN_PAGE_SHIFT || g.pageShift > MAX_PAGE_SHIFT) {
@@ -394,8 +406,14 @@ export class TceTables {
     for (let s = 0; s < this.maxTables; s++) if (c[slotBase(s) + S_STATE] === STATE_FREE) { slot = s; break; }
     if (slot < 0) throw new RangeError(`no free table slot for liobn 0x${liobn.toString(16)} (maxTables ${this.maxTables})`);
     const npages = Math.ceil(g.entries / 2 ** this.entriesPerPageShift);
-    const used = this.allocateEntries(g.entries, `table 0x${liobn.toString(16)}`);
-    const pagesUsed = this.allocatePageFlags(npages, `table 0x${liobn.toString(16)}`);
+    const fits = reuse !== undefined && reuse.capacity >= g.entries;
+    const used = fits ? reuse.data : this.allocateEntries(g.entries, `table 0x${liobn.toString(16)}`);
+    const pagesUsed = fits ? reuse.pages : this.allocatePageFlags(npages, `table 0x${liobn.toString(16)}`);
+    if (fits) {
+      // A new table starts empty with no kernel page allocated.
+      this.data.fill(0, used * 2, (used + g.entries) * 2);
+      this.pages.fill(0, pagesUsed, pagesUsed + npages);
+    }
     const b = slotBase(slot);
     c[b + S_FLAGS] = g.inKernel ? SLOT_IN_KERNEL : 0;
     c[b + S_LIOBN] = liobn | 0;
@@ -511,6 +529,23 @@ export class TceTables {
   remove(slot: number): void {
     const b = slotBase(slot);
     Atomics.store(this.control, b + S_STATE, STATE_FREE);
+    Atomics.add(this.control, b + S_GEN, 1);
+  }
+
+  /** The arena range a table uses (read before removing it, to reuse it later). */
+  arena(slot: number): TableArena {
+    const b = slotBase(slot);
+    return { data: this.control[b + S_DATA]!, pages: this.control[b + S_PAGES]!, capacity: this.entries(slot) };
+  }
+
+  /**
+   * QEMU moved the table out of the kernel (need_vfio without KVM acceleration): KVM no longer
+   * finds it, the entries stay. Threads that copied its geometry copy it again.
+   */
+  moveToUserspace(slot: number): void {
+    const b = slotBase(slot);
+    this.pages.fill(1, this.control[b + S_PAGES]!, this.control[b + S_PAGES]! + this.control[b + S_NPAGES]!);
+    Atomics.and(this.control, b + S_FLAGS, ~SLOT_IN_KERNEL);
     Atomics.add(this.control, b + S_GEN, 1);
   }
 

@@ -1,18 +1,17 @@
 /**
- * `--emit-qemu-trace FILE`: the QEMU model's trace points written as QEMU 7.2 prints them, one
- * line per hcall the userspace tier handles. Lines are buffered and written to the file with
+ * `--emit-qemu-trace FILE`: the QEMU model's trace points written as QEMU 7.2 prints them: one
+ * line per hcall the userspace tier handles, and the window (new_table) and DDW lines. Lines are buffered and written to the file with
  * synchronous writes (the userspace tier runs synchronously on the main thread) whenever the
  * buffer fills, and the rest on close(), which whoever owns the run calls when it ends,
  * whether it completed or failed (see withQemuTrace).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { SpaprTraceObserver } from '../userspace/trace-observer.js';
-import { formatGet, formatIndirect, formatPut, formatStuff } from './trace-format.js';
+import { QemuTraceLines } from './qemu-trace-lines.js';
 
 /** Bytes (characters: the lines are ASCII) buffered before a write. */
 export const EMIT_BUFFER_CHARS = 1 << 16;
 
-export class QemuTraceWriter implements SpaprTraceObserver {
+export class QemuTraceWriter extends QemuTraceLines {
   private fd: number;
   private buffer: string[] = [];
   private buffered = 0;
@@ -21,28 +20,13 @@ export class QemuTraceWriter implements SpaprTraceObserver {
 
   /** Creates (or truncates) `file`; throws a RangeError naming it when it cannot be written. */
   constructor(readonly file: string, private readonly bufferChars = EMIT_BUFFER_CHARS) {
+    super();
     try {
       this.fd = openSync(file, 'w');
     } catch (e) {
       const why = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : String(e);
       throw new RangeError(`cannot write the QEMU trace ${file} (${why})`);
     }
-  }
-
-  put(liobn: number, ioba: bigint, tce: bigint, ret: number): void {
-    this.push(formatPut(liobn, ioba, tce, ret));
-  }
-
-  get(liobn: number, ioba: bigint, ret: number, tce: bigint): void {
-    this.push(formatGet(liobn, ioba, ret, tce));
-  }
-
-  indirect(liobn: number, ioba: bigint, tceList: bigint, index: number, tce: bigint, ret: number): void {
-    this.push(formatIndirect(liobn, ioba, tceList, index, tce, ret));
-  }
-
-  stuff(liobn: number, ioba: bigint, tceValue: bigint, npages: number, ret: number): void {
-    this.push(formatStuff(liobn, ioba, tceValue, npages, ret));
   }
 
   /** Write what is buffered. */
@@ -65,7 +49,7 @@ export class QemuTraceWriter implements SpaprTraceObserver {
     }
   }
 
-  private push(line: string): void {
+  protected push(line: string): void {
     if (this.fd < 0) throw new Error(`the QEMU trace ${this.file} is already closed`);
     this.buffer.push(line, '\n');
     this.buffered += line.length + 1;

@@ -1,4 +1,4 @@
-import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_NPAGES_HI, F_NPAGES_LO, u32 } from '../papr/frame.js';
+import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, u32 } from '../papr/frame.js';
 import { H_PARAMETER, H_SUCCESS } from '../papr/return-codes.js';
 import { qemuEntryIndex } from '../papr/rules.js';
 import { toBig, toBoundedNumber } from '../papr/u64.js';
@@ -14,7 +14,13 @@ import { tracedIoba } from './trace-observer.js';
  */
 export function userspaceHStuffTce(q: SpaprIommu, f: Int32Array): number {
   const slot = q.findTable(f);
-  if (slot < 0) return H_PARAMETER;
+  if (slot < 0) {
+    // A disabled window has 0 entries: any npages is too many, and npages 0 loops zero times and is traced.
+    if (q.disabledWindow(f) && u32(f, F_NPAGES_HI) === 0 && u32(f, F_NPAGES_LO) === 0) {
+      q.trace?.stuff(u32(f, F_LIOBN_LO), toBig(u32(f, F_IOBA_HI), u32(f, F_IOBA_LO)), toBig(u32(f, F_ARG_HI), u32(f, F_ARG_LO)), 0, H_PARAMETER);
+    }
+    return H_PARAMETER;
+  }
   const t = q.tables;
   const entries = t.entries(slot);
   const npages = toBoundedNumber(u32(f, F_NPAGES_HI), u32(f, F_NPAGES_LO));

@@ -1,8 +1,10 @@
 import { F_OPCODE } from '../papr/frame.js';
 import { H_GET_TCE, H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE, hcallName } from '../papr/hcalls.js';
 import { H_FUNCTION } from '../papr/return-codes.js';
+import { H_RTAS } from '../papr/rtas.js';
 import { userspaceHGetTce } from './h-get-tce.js';
 import { userspaceHPutTce } from './h-put-tce.js';
+import { userspaceHRtas } from './h-rtas.js';
 import { userspaceHPutTceIndirect } from './h-put-tce-indirect.js';
 import { userspaceHStuffTce } from './h-stuff-tce.js';
 import type { SpaprIommu } from './spapr-iommu.js';
@@ -27,12 +29,13 @@ export class HcallTable {
   }
 }
 
-/** The TCE hypercalls QEMU's sPAPR IOMMU registers (spapr_tce_table_class_init). */
+/** The TCE hypercalls QEMU's sPAPR IOMMU registers (spapr_tce_table_class_init), and H_RTAS (spapr_rtas.c) for the DDW calls. */
 export function spaprTceHcalls(): HcallTable {
   const table = new HcallTable();
   table.register(H_PUT_TCE, userspaceHPutTce);
   table.register(H_GET_TCE, userspaceHGetTce);
   table.register(H_STUFF_TCE, userspaceHStuffTce);
   table.register(H_PUT_TCE_INDIRECT, userspaceHPutTceIndirect);
+  table.register(H_RTAS, userspaceHRtas);
   return table;
 }

@@ -2,12 +2,37 @@ import { F_LIOBN_HI, F_LIOBN_LO, u32 } from '../papr/frame.js';
 import { qemuLiobnValid } from '../papr/rules.js';
 import { toBig } from '../papr/u64.js';
 import { drainingLock, sleepLock, unlock } from '../shared-memory/lock.js';
-import type { TceTables } from '../shared-memory/tce-tables.js';
+import type { TableArena, TceTables } from '../shared-memory/tce-tables.js';
+import { kvmCreateSpaprTce64 } from './kvm-tce-create.js';
+import { DEFAULT_WINDOW_PAGE_SHIFT, SpaprPhb, type PhbConfig, type PhbWindow } from './spapr-phb.js';
 import type { SpaprTraceObserver } from './trace-observer.js';
 
-import { iommuNotification, type IommuListener } from './iommu-listener.js';
+import { iommuNotification, replayIommu, type IommuListener } from './iommu-listener.js';
 
 export type { IommuListener, IommuNotification, IommuPerm } from './iommu-listener.js';
+
+/** Hears a table appear, vanish or be emptied, for the event log (created: its slot is live). */
+export type TableChangeObserver = (liobn: number, slot: number, created: boolean) => void;
+
+/** What QEMU's KVM has: whether enabled windows get kernel tables (KVM_CAP_SPAPR_TCE_64). */
+export interface QemuKvm {
+  /** Under KVM with in-kernel TCE tables (modes realmode and virtmode). */
+  readonly kernelTables: boolean;
+  /**
+   * KVM_CAP_SPAPR_TCE_VFIO: KVM can keep a table that a VFIO device needs. Without it (seed 004's
+   * kernels, tcesim's default) the first VFIO device on a PHB moves its tables to userspace.
+   */
+  readonly vfioAcceleration?: boolean;
+}
+
+/** What plugging a VFIO device into a PHB did: tables moved out of the kernel and mappings replayed to listeners. */
+export interface HotplugResult {
+  readonly first: boolean;
+  readonly moved: readonly { readonly liobn: number; readonly replayed: number }[];
+}
+
+/** Hears each table QEMU moves to userspace and how many mappings it replayed. */
+export type TableMoveObserver = (liobn: number, slot: number, replayed: number) => void;
 
 /**
  * The QEMU model's guest-view TCE tables (hw/ppc/spapr_iommu.c). A table is either held by KVM
@@ -21,12 +46,153 @@ export class SpaprIommu {
   /** QEMU's hcall trace points (src/userspace/trace-observer.ts); null: not traced, at the cost of one comparison. */
   trace: SpaprTraceObserver | null = null;
 
-  constructor(readonly tables: TceTables) {}
+  /** The machine's PHBs (their windows are tables here too). */
+  readonly phbs: SpaprPhb[] = [];
+  /** Hears tables appear and vanish (the event log), or null. */
+  tableChanged: TableChangeObserver | null = null;
+  /** Hears tables move to userspace on a VFIO hotplug, or null. */
+  tableMoved: TableMoveObserver | null = null;
+  /** The arena range each LIOBN had when its window was last disabled, reused when it comes back. */
+  private readonly freed = new Map<number, TableArena>();
+  /** Stand-in for the host pointer QEMU prints in new_table lines: counts up per table. */
+  private nextTablePointer = 0x7f5a00000000n;
+
+  constructor(readonly tables: TceTables, readonly kvm: QemuKvm = { kernelTables: false }) {}
+
+  /** Add a PHB and enable its default window, as QEMU's realize and reset do. */
+  addPhb(config: PhbConfig): SpaprPhb {
+    if (this.phbs.some((p) => p.config.index === config.index)) throw new RangeError(`PHB index ${config.index} is used twice`);
+    const phb = new SpaprPhb(config);
+    for (const w of phb.windows) {
+      if (this.tables.findTable(w.liobn) >= 0) throw new RangeError(`PHB ${config.index}'s LIOBN 0x${w.liobn.toString(16)} already has a table`);
+    }
+    this.phbs.push(phb);
+    this.phbDmaReset(phb);
+    return phb;
+  }
+
+  /** spapr_pci_find_phb. */
+  findPhb(buid: bigint): SpaprPhb | null {
+    return this.phbs.find((p) => p.buid === buid) ?? null;
+  }
+
+  /** The PHB window with this LIOBN (enabled or not), or null. */
+  findWindow(liobn: number): { phb: SpaprPhb; window: PhbWindow } | null {
+    for (const phb of this.phbs) {
+      const window = phb.window(liobn);
+      if (window !== null) return { phb, window };
+    }
+    return null;
+  }
+
+  /**
+   * spapr_tce_table_enable: a zeroed table of `entries` pages. Under KVM QEMU asks for a kernel
+   * table (KVM_CREATE_SPAPR_TCE_64) and falls back to its own memory when KVM refuses.
+   * Returns the slot, or -1 when no table could be made (tcesim's size limit).
+   */
+  enableTable(liobn: number, pageShift: number, busOffset: bigint, entries: number): number {
+    const refused = this.kvm.kernelTables ? kvmCreateSpaprTce64(this.tables, liobn, pageShift, busOffset, entries) : 'no KVM';
+    let slot: number;
+    try {
+      slot = this.tables.create({ liobn, pageShift, busOffset, entries, inKernel: refused === null }, this.freed.get(liobn));
+    } catch (e) {
+      if (e instanceof RangeError) return -1;
+      throw e;
+    }
+    this.freed.delete(liobn);
+    const pointer = this.nextTablePointer;
+    this.nextTablePointer += 0x10000n;
+    this.trace?.newTable(liobn, pointer, refused === null ? 100 + slot : -1);
+    this.tableChanged?.(liobn, slot, true);
+    return slot;
+  }
+
+  /** spapr_tce_table_disable: the table goes (no notifications: the window's region goes with it). */
+  disableTable(slot: number): void {
+    const liobn = this.tables.liobn(slot);
+    this.lock(slot);
+    const arena = this.tables.arena(slot);
+    this.tables.remove(slot);
+    this.unlock(slot);
+    const old = this.freed.get(liobn);
+    if (old === undefined || old.capacity < arena.capacity) this.freed.set(liobn, arena);
+    this.tableChanged?.(liobn, slot, false);
+  }
+
+  /** Enable a PHB window (its slot recorded); false when no table could be made. */
+  enableWindow(window: PhbWindow, pageShift: number, busOffset: bigint, entries: number): boolean {
+    window.slot = this.enableTable(window.liobn, pageShift, busOffset, entries);
+    window.defaultWindow = false;
+    return window.slot >= 0;
+  }
+
+  disableWindow(window: PhbWindow): void {
+    if (window.slot < 0) return;
+    this.disableTable(window.slot);
+    window.slot = -1;
+    window.defaultWindow = false;
+  }
+
+  /** spapr_phb_dma_reset: every window disabled, then the default window enabled, empty. */
+  phbDmaReset(phb: SpaprPhb): void {
+    for (const w of phb.windows) this.disableWindow(w);
+    const c = phb.config;
+    const w0 = phb.windows[0] as PhbWindow;
+    if (!this.enableWindow(w0, DEFAULT_WINDOW_PAGE_SHIFT, c.dmaWinAddr, Number(c.dmaWinSize >> BigInt(DEFAULT_WINDOW_PAGE_SHIFT)))) {
+      throw new RangeError(`PHB ${c.index}'s default window of ${c.dmaWinSize} bytes does not fit in tcesim's tables`);
+    }
+    w0.defaultWindow = true;
+  }
 
   /** spapr_tce_find_by_liobn: -1 for an unknown LIOBN or one with upper bits set. */
   findTable(f: Int32Array): number {
     if (!qemuLiobnValid(u32(f, F_LIOBN_HI))) return -1;
     return this.tables.findTable(u32(f, F_LIOBN_LO));
+  }
+
+  /**
+   * A VFIO device of `group` is plugged into the PHB (spapr_phb_hotplug_dma_sync). The first
+   * one sets need_vfio on the PHB's windows: a window KVM holds without VFIO acceleration is
+   * reallocated in userspace (KVM no longer answers for it; the entries come along) and every
+   * live mapping is replayed to the IOMMU listeners. One way: it never moves back.
+   */
+  hotplugVfio(phb: SpaprPhb, group: number): HotplugResult {
+    const first = phb.vfioGroups.length === 0;
+    phb.vfioGroups.push(group);
+    const moved: { liobn: number; replayed: number }[] = [];
+    if (!first) return { first, moved };
+    for (const w of phb.windows) {
+      if (w.slot < 0 || !this.tables.isInKernel(w.slot) || this.kvm.vfioAcceleration === true) continue;
+      this.lock(w.slot);
+      this.tables.moveToUserspace(w.slot);
+      this.unlock(w.slot);
+      const replayed = this.replay(w.slot);
+      moved.push({ liobn: w.liobn, replayed });
+      this.tableMoved?.(w.liobn, w.slot, replayed);
+    }
+    return { first, moved };
+  }
+
+  /** The device of `group` is unplugged; tables stay where they are. A problem is named. */
+  unplugVfio(phb: SpaprPhb, group: number): string | null {
+    const at = phb.vfioGroups.indexOf(group);
+    if (at < 0) return `no device of group ${group} is plugged into PHB ${phb.config.index}`;
+    phb.vfioGroups.splice(at, 1);
+    return null;
+  }
+
+  /** spapr_tce_replay to every listener: each entry with a permission is notified as a MAP; answers how many. */
+  replay(slot: number): number {
+    return replayIommu(this.tables, slot, (n) => {
+      for (const l of this.listeners) l(n);
+    });
+  }
+
+  /** Whether the call's LIOBN is a PHB window QEMU has as a table object but disabled (nb_table 0). */
+  disabledWindow(f: Int32Array): boolean {
+    if (!qemuLiobnValid(u32(f, F_LIOBN_HI))) return false;
+    const found = this.findWindow(u32(f, F_LIOBN_LO));
+    return found !== null && found.window.slot < 0;
   }
 
   addListener(listener: IommuListener): void {
@@ -63,6 +229,12 @@ export class SpaprIommu {
     if (!this.tables.reserveWrites(1)) throw new Error('the event log refused a userspace table write');
     this.tables.writeEntry(slot, index, hi, lo);
     this.tables.releaseWrites();
+    if (this.listeners.length === 0) return;
+    this.notify(slot, index, hi, lo);
+  }
+
+  /** Tell the IOMMU listeners about entry `index` now holding (hi, lo). */
+  private notify(slot: number, index: number, hi: number, lo: number): void {
     if (this.listeners.length === 0) return;
     const n = iommuNotification(this.tables, slot, index, hi, lo);
     for (const l of this.listeners) l(n);

@@ -22,6 +22,21 @@ export interface SpaprTraceObserver {
   indirect(liobn: number, ioba: bigint, tceList: bigint, index: number, tce: bigint, ret: number): void;
   /** spapr_iommu_[pci_]stuff: ioba = the masked start + pages the loop got through · page size. */
   stuff(liobn: number, ioba: bigint, tceValue: bigint, npages: number, ret: number): void;
+  /**
+   * spapr_iommu_[pci_]put and _get on a LIOBN QEMU has no table for (unknown, or with upper
+   * bits set): the 64-bit LIOBN and the ioba as the guest passed them, ret H_PARAMETER, tce 0 for get.
+   */
+  putNoTable(liobn: bigint, ioba: bigint, tce: bigint, ret: number): void;
+  getNoTable(liobn: bigint, ioba: bigint, ret: number, tce: bigint): void;
+  /** spapr_iommu_new_table: a window was enabled; `table` stands for QEMU's host pointer, `fd` the KVM table's fd or -1. */
+  newTable(liobn: number, table: bigint, fd: number): void;
+  /** spapr_iommu_ddw_query: windows available, the largest block QEMU prints, the query mask. */
+  ddwQuery(buid: bigint, addr: number, windowsAvailable: number, maxWindowSize: bigint, mask: number): void;
+  /** spapr_iommu_ddw_create: page and window sizes in bytes, the window's start and LIOBN. */
+  ddwCreate(buid: bigint, addr: number, pageSize: bigint, requested: bigint, startAddr: bigint, liobn: number): void;
+  ddwRemove(liobn: number): void;
+  /** Also printed, addr 0, by the reset QEMU does when the last non-default window is removed. */
+  ddwReset(buid: bigint, addr: number): void;
 }
 
 const U64 = 0xffffffffffffffffn;

@@ -9,7 +9,7 @@ import { VECTORS } from '../helpers.js';
 
 test('every bundled public vector passes in every mode it lists', () => {
   const files = collectVectorFiles([VECTORS]);
-  assert.is(files.length, 13);
+  assert.is(files.length, 14);
   for (const file of files) {
     const v = loadVector(file);
     for (const mode of v.modes) {
@@ -62,7 +62,7 @@ test('invalid vectors name the file and the field', () => {
     [(v) => { v.steps[1].expect = 'H_TOO_HARD'; }, 'steps[1].expect'],
     [(v) => { v.steps[0].ioba = '0x1g'; }, 'steps[0].ioba'],
     [(v) => { v.steps[0].tce = '0x10000000000000000'; }, 'steps[0].tce'],
-    [(v) => { v.format = 'tcesim-conformance/2'; }, 'format'],
+    [(v) => { v.format = 'tcesim-conformance/3'; }, 'format'],
     [(v) => { v.modes = ['kernel']; }, 'modes[0]'],
     [(v) => { v.steps[0].expect = { realmode: 'H_SUCCESS' }; }, 'steps[0].expect'],
     [(v) => { delete v.steps[0].tce; }, 'steps[0].tce'],

@@ -24,7 +24,7 @@
  *   from reference/kernel-qemu-semantics.md 3.4/3.5, the SPEC does not spell it out);
  * - writing: an entry past the window (first-page-only range check) is dropped; a zero into a
  *   missing backing page is skipped; a non-zero value allocates the page (virtual mode);
- * - H_GET_TCE: the entry (0 when its backing page was never allocated).
+ * - H_GET_TCE: the entry (0 when its backing page was never allocated); r4 keeps the LIOBN on failure.
  * Userspace is the QEMU model; its every access to a kernel-held table allocates the backing
  * page it touches.
  */
@@ -67,7 +67,8 @@ class KvmModel {
     const tiers = this.mode === 'realmode' ? [TIER_R, TIER_V] : [TIER_V];
     for (const tier of tiers) {
       const a = this.kernel(tier === TIER_R, c);
-      if (a !== PUNT) return { answer: a, tier };
+      // A failed H_GET_TCE leaves r4 as the guest set it: the LIOBN.
+      if (a !== PUNT) return { answer: c.opcode === OP_GET && a.ret !== RC_SUCCESS ? { ret: a.ret, tce: c.liobn } : a, tier };
     }
     return { answer: this.qemu.call(c), tier: TIER_U };
   }

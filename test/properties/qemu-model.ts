@@ -93,13 +93,14 @@ export class QemuModel {
       return { ret: RC_FUNCTION, tce: 0n };
     }
     const t = this.find(c.liobn);
-    if (t === undefined) return { ret: RC_PARAMETER, tce: 0n };
+    // A failed H_GET_TCE leaves r4 as the guest set it: the LIOBN.
+    if (t === undefined) return { ret: RC_PARAMETER, tce: c.opcode === OP_GET ? c.liobn : 0n };
     const pageSize = 1n << t.pageShift;
     const ioba = c.ioba & ~(pageSize - 1n) & MASK64;
     switch (c.opcode) {
       case OP_GET: {
         const index = this.index(t, ioba);
-        if (index === undefined) return { ret: RC_PARAMETER, tce: 0n };
+        if (index === undefined) return { ret: RC_PARAMETER, tce: c.liobn };
         this.touch(t, index);
         return { ret: RC_SUCCESS, tce: t.cells.get(index) ?? 0n };
       }

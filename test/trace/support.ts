@@ -1,8 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatGet, formatIndirect, formatPut, formatStuff } from '../../src/trace/trace-format.js';
-import type { SpaprTraceObserver } from '../../src/userspace/trace-observer.js';
+import { QemuTraceLines } from '../../src/trace/qemu-trace-lines.js';
 import { ROOT } from '../helpers.js';
 
 /** QEMU 7.2's trace of a Linux guest over three NICs and a disk (/work/shared/traces). */
@@ -29,18 +28,9 @@ export function traceFile(dir: string, name: string, lines: readonly string[]): 
 }
 
 /** An observer keeping each traced line in memory. */
-export class LineRecorder implements SpaprTraceObserver {
+export class LineRecorder extends QemuTraceLines {
   readonly lines: string[] = [];
-  put(liobn: number, ioba: bigint, tce: bigint, ret: number): void {
-    this.lines.push(formatPut(liobn, ioba, tce, ret));
-  }
-  get(liobn: number, ioba: bigint, ret: number, tce: bigint): void {
-    this.lines.push(formatGet(liobn, ioba, ret, tce));
-  }
-  indirect(liobn: number, ioba: bigint, tceList: bigint, index: number, tce: bigint, ret: number): void {
-    this.lines.push(formatIndirect(liobn, ioba, tceList, index, tce, ret));
-  }
-  stuff(liobn: number, ioba: bigint, tceValue: bigint, npages: number, ret: number): void {
-    this.lines.push(formatStuff(liobn, ioba, tceValue, npages, ret));
+  protected push(line: string): void {
+    this.lines.push(line);
   }
 }
