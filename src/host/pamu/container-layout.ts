@@ -1,18 +1,18 @@
 /**
  * A PAMU domain described as what user space asks of the VFIO container (the layout a
  * `tcesim pamu` file holds), and the builder that replays it ioctl by ioctl: SET_ATTR
- * geometry, SET_ATTR windows, one MAP_DMA per guest RAM range, then one MAP_MSI_BANK per MSI
- * window. A layout that builds therefore obeys every domain and container rule; one that does
+ * geometry, SET_ATTR windows, one MAP_DMA per guest RAM range, GET_MSI_BANK_COUNT, then one
+ * MAP_MSI_BANK per MSI window. A layout that builds therefore obeys every domain and container rule; one that does
  * not is refused with the first ioctl that refused it, its errno and the rule broken.
  * Runs in: host model only.
  */
-import type { PamuErrno } from './errors.js';
+import type { PamuErrno, PamuResult, PamuValue } from './errors.js';
 import { LockedMemory } from './locked-memory.js';
 import type { MsiBank } from './pamu-domain.js';
 import { ProcessMemory } from './process-memory.js';
 import { vfioIommuSetAttr } from './vfio-attr.js';
 import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, vfioIommuMapDma } from './vfio-dma.js';
-import { vfioIommuPamuMapMsiBank } from './vfio-msi.js';
+import { vfioIommuPamuGetMsiBankCount, vfioIommuPamuMapMsiBank } from './vfio-msi.js';
 import { VfioPamuContainer } from './vfio-pamu-container.js';
 
 /**
@@ -62,7 +62,7 @@ export function buildPamuContainer(layout: PamuContainerLayout): PamuContainerBu
     memory,
     locked: new LockedMemory(layout.lockedLimit),
   });
-  const steps: [string, () => ReturnType<typeof vfioIommuSetAttr>][] = [
+  const steps: [string, () => PamuResult | PamuValue<number>][] = [
     ['VFIO_IOMMU_SET_ATTR geometry', () => vfioIommuSetAttr(container, {
       flags: 0,
       attr: { attribute: 'VFIO_ATTR_GEOMETRY', apertureStart: layout.apertureStart, apertureEnd: layout.apertureStart + layout.apertureSize - 1n },
@@ -75,6 +75,8 @@ export function buildPamuContainer(layout: PamuContainerLayout): PamuContainerBu
       return vfioIommuMapDma(container, { flags: VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE, vaddr: GUEST_RAM_VADDR + r.iova, iova: r.iova, size: r.size });
     }]);
   });
+  // User space asks how many banks there are before it places them, as the RFC intends.
+  if (layout.msi.length > 0) steps.push(['VFIO_IOMMU_PAMU_GET_MSI_BANK_COUNT', () => vfioIommuPamuGetMsiBankCount(container)]);
   layout.msi.forEach((m, i) => {
     steps.push([`VFIO_IOMMU_PAMU_MAP_MSI_BANK msi[${i}]`, () => vfioIommuPamuMapMsiBank(container, {
       flags: VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE, msiBankIndex: m.bank - 1, iova: m.iova,

@@ -25,7 +25,7 @@ export interface VfioPamuSetAttr {
 
 /** VFIO_IOMMU_SET_ATTR. */
 export function vfioIommuSetAttr(container: VfioPamuContainer, arg: VfioPamuSetAttr): PamuResult {
-  const open = container.checkOpen();
+  const open = container.enter('VFIO_IOMMU_SET_ATTR');
   if (!open.ok) return open;
   if (arg.flags !== 0) return fail('EINVAL', `SET_ATTR flags ${arg.flags} must be 0`);
   const attr = arg.attr;
@@ -48,7 +48,7 @@ export function vfioIommuSetAttr(container: VfioPamuContainer, arg: VfioPamuSetA
 
 /** VFIO_IOMMU_GET_ATTR; `attribute` is a string because user space may ask for anything. */
 export function vfioIommuGetAttr(container: VfioPamuContainer, attribute: string): PamuValue<VfioPamuAttr> {
-  const open = container.checkOpen();
+  const open = container.enter('VFIO_IOMMU_GET_ATTR');
   if (!open.ok) return open;
   const domain = container.domain;
   switch (attribute) {

@@ -30,7 +30,7 @@ export interface VfioDmaUnmap {
 
 /** VFIO_IOMMU_MAP_DMA: map [iova, iova + size) to the user memory at vaddr, window by window. */
 export function vfioIommuMapDma(container: VfioPamuContainer, arg: VfioDmaMap): PamuResult {
-  const open = container.checkOpen();
+  const open = container.enter('VFIO_IOMMU_MAP_DMA');
   if (!open.ok) return open;
   const { flags, vaddr, iova, size } = arg;
   if ((flags & ~MAP_FLAGS) !== 0) return fail('EINVAL', `MAP_DMA flags ${flags} has bits other than READ (1) and WRITE (2)`);
@@ -74,7 +74,7 @@ export function vfioIommuMapDma(container: VfioPamuContainer, arg: VfioDmaMap): 
  * holding an MSI bank are left alone: they are unmapped by VFIO_IOMMU_PAMU_UNMAP_MSI_BANK.
  */
 export function vfioIommuUnmapDma(container: VfioPamuContainer, arg: VfioDmaUnmap): PamuValue<bigint> {
-  const open = container.checkOpen();
+  const open = container.enter('VFIO_IOMMU_UNMAP_DMA');
   if (!open.ok) return open;
   const { flags, iova, size } = arg;
   if (flags !== 0) return fail('EINVAL', `UNMAP_DMA flags ${flags} must be 0`);

@@ -21,14 +21,14 @@ export interface VfioPamuMsiBankMap {
 
 /** VFIO_IOMMU_PAMU_GET_MSI_BANK_COUNT. */
 export function vfioIommuPamuGetMsiBankCount(container: VfioPamuContainer): PamuValue<number> {
-  const open = container.checkOpen();
+  const open = container.enter('VFIO_IOMMU_PAMU_GET_MSI_BANK_COUNT');
   if (!open.ok) return open;
   return value(container.domain.msiBanks.length);
 }
 
 /** VFIO_IOMMU_PAMU_MAP_MSI_BANK: the bank takes the whole window containing iova. */
 export function vfioIommuPamuMapMsiBank(container: VfioPamuContainer, arg: VfioPamuMsiBankMap): PamuResult {
-  const open = container.checkOpen();
+  const open = container.enter('VFIO_IOMMU_PAMU_MAP_MSI_BANK');
   if (!open.ok) return open;
   if ((arg.flags & ~(IOMMU_READ | IOMMU_WRITE)) !== 0) return fail('EINVAL', `MAP_MSI_BANK flags ${arg.flags} has bits other than READ (1) and WRITE (2)`);
   const mapped = container.domain.mapMsiBank(arg.msiBankIndex, arg.iova, arg.flags);
@@ -39,7 +39,7 @@ export function vfioIommuPamuMapMsiBank(container: VfioPamuContainer, arg: VfioP
 
 /** VFIO_IOMMU_PAMU_UNMAP_MSI_BANK: by the exact iova the bank was mapped at. */
 export function vfioIommuPamuUnmapMsiBank(container: VfioPamuContainer, iova: bigint): PamuResult {
-  const open = container.checkOpen();
+  const open = container.enter('VFIO_IOMMU_PAMU_UNMAP_MSI_BANK');
   if (!open.ok) return open;
   const unmapped = container.domain.unmapMsiBank(iova);
   if (!unmapped.ok) return unmapped;

@@ -41,6 +41,7 @@ export class VfioPamuContainer {
   readonly memory: ProcessMemory;
   readonly locked: LockedMemory;
   readonly #dma = new Map<number, DmaWindow>();
+  readonly #ioctls = new Map<string, number>();
   #released = false;
 
   constructor(options: VfioPamuContainerOptions = {}) {
@@ -62,9 +63,18 @@ export class VfioPamuContainer {
     return this.#dma.get(nr);
   }
 
-  /** EBADF once released: every ioctl starts with this. */
-  checkOpen(): PamuResult {
+  /**
+   * Every ioctl starts here: it is counted (a setup's cost is paid per ioctl, see setup-cost.ts),
+   * and answers EBADF once the container is released.
+   */
+  enter(ioctl: string): PamuResult {
+    this.#ioctls.set(ioctl, (this.#ioctls.get(ioctl) ?? 0) + 1);
     return this.#released ? fail('EBADF', 'container already released') : OK;
+  }
+
+  /** How many times each ioctl was called, refused ones included, in first-call order. */
+  ioctlCounts(): ReadonlyMap<string, number> {
+    return this.#ioctls;
   }
 
   /**

@@ -1,0 +1,37 @@
+/**
+ * What setting up a PAMU domain costs on the modelled clock, from the pipeline's cost table
+ * (src/pipeline/costs.ts) with no cost of its own: PAMU pays at setup what sPAPR TCE pays per
+ * mapping. The mapping of PAMU's steps onto the table's costs is an ASSUMPTION, stated per term:
+ *
+ * - each ioctl enters the host kernel with the MMU on: `virtmodeEntry` (the table's cost of a
+ *   guest exit to the host kernel; a system call from QEMU is taken to cost the same);
+ * - each 4 KiB host page pinned is faulted in and locked: `pageAllocate` (the table's cost of
+ *   a kernel page allocated or faulted in);
+ * - each window enabled writes one hardware entry (a PAMU sub-window entry): `hwEntry`.
+ *
+ * Nothing here is tuned to reproduce a figure.
+ * Runs in: host model only.
+ */
+import type { CostTable } from '../../pipeline/costs.js';
+import type { VfioPamuContainer } from './vfio-pamu-container.js';
+
+export interface PamuSetupCost {
+  readonly ioctls: number;
+  readonly pinnedPages: bigint;
+  readonly windowsEnabled: number;
+  readonly ioctlNs: number;
+  readonly pinNs: number;
+  readonly windowNs: number;
+  readonly totalNs: number;
+}
+
+/** The cost of everything `container` has been asked so far (call it right after the setup). */
+export function pamuSetupCost(container: VfioPamuContainer, costs: CostTable): PamuSetupCost {
+  const ioctls = [...container.ioctlCounts().values()].reduce((a, b) => a + b, 0);
+  const pinnedPages = container.memory.pinnedPages;
+  const windowsEnabled = container.domain.mappedCount;
+  const ioctlNs = ioctls * costs.virtmodeEntry;
+  const pinNs = Number(pinnedPages) * costs.pageAllocate;
+  const windowNs = windowsEnabled * costs.hwEntry;
+  return { ioctls, pinnedPages, windowsEnabled, ioctlNs, pinNs, windowNs, totalNs: ioctlNs + pinNs + windowNs };
+}
