@@ -16,6 +16,8 @@ import { scanTraceParams, TRACE_WORKLOAD } from '../trace/trace-workload.js';
 import { parseWorkloadArg, WORKLOADS } from '../workload/registry.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { UsageError } from './usage-error.js';
+import { MACHINE_HELP, MACHINE_OPTIONS, machineOption } from './machine-options.js';
+import { formatHostReport } from '../report/host-report.js';
 
 const d0 = defaultRunOptions();
 
@@ -48,6 +50,7 @@ a piscina pool for virtual mode, the QEMU model on the main thread. Prints the r
                     0x80000000:64K:0:2G (repeatable) [from the trace, else sPAPR defaults]
   --emit-qemu-trace FILE   write each hcall the userspace tier handles as QEMU 7.2's trace
                     line (in realmode/virtmode only the calls that reach userspace)
+${MACHINE_HELP}
 
 Progress goes to stderr when it is a terminal.
 
@@ -143,6 +146,7 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
       cost: { type: 'string', multiple: true }, costs: { type: 'string' }, inline: { type: 'boolean' },
       'crash-pool-at-write': { type: 'string' }, trace: { type: 'string' }, 'trace-table': { type: 'string', multiple: true },
       'emit-qemu-trace': { type: 'string' }, 'pool-atomics': { type: 'string' }, 'pool-tasks': { type: 'string' },
+      ...MACHINE_OPTIONS,
     },
   });
   if (positionals.length > 0) throw new UsageError(`run takes no positional arguments, got ${positionals.join(' ')}`);
@@ -180,6 +184,7 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
     crashPoolAtWrite: intOption('crash-pool-at-write', values['crash-pool-at-write'], 0),
     inline: values.inline ?? false,
     emitQemuTrace: emit ?? null,
+    machine: machineOption(values),
   };
   return o;
 }
@@ -237,6 +242,7 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
     throw e;
   }
   out(formatReport(o, result.stats, { workerCrashes: result.workerCrashes, records: result.recordCount, sharedTables: result.sharedTables }));
+  if (result.host) out(`\n${formatHostReport(result.host)}`);
   if (o.log !== null) out(`event log: ${o.log}`);
   if (o.emitQemuTrace !== null) out(`qemu trace: ${o.emitQemuTrace} (${emitted.toLocaleString('en-US')} lines)`);
   return 0;

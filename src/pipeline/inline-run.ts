@@ -42,6 +42,6 @@ export function runInline(options: RunOptions, observe?: (events$: Observable<Tc
   return {
     options, vcpus: vcpus.map((v) => v.totals), wallMs, stats: m.stats,
     records: m.memory?.words() ?? null, recordCount: m.drain.drained, workerCrashes: 0,
-    sharedTables: m.spec.sharesTables,
+    sharedTables: m.spec.sharesTables, host: m.hostSummary(),
   };
 }

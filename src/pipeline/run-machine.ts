@@ -22,6 +22,12 @@ import { MODE_TIERS } from './machine.js';
 import { checkRunOptions, type RunOptions } from './run-options.js';
 import type { StepContext } from './steps.js';
 import type { VcpuTotals } from './vcpu.js';
+import { Host } from '../host/host.js';
+import { KvmVfioDevice } from '../host/kvm-vfio.js';
+import { HwWriteCounter, hostSummary, type HostSummary } from '../report/host-report.js';
+import { setUpPassthrough, type Passthrough } from '../userspace/vfio-setup.js';
+import { passthroughArenaEntries } from './machine.js';
+import { passthroughOf } from './machine-file.js';
 
 export const RUN_LOG_FORMAT = 'tcesim-run';
 
@@ -41,6 +47,11 @@ export class RunMachine {
   readonly file: LogFileWriter | null;
   readonly firstTier: number;
   readonly main: StepContext;
+  /** The host and KVM-VFIO device when devices are passed through (options.machine), else null. */
+  readonly host: Host | null = null;
+  readonly kvmVfio: KvmVfioDevice | null = null;
+  readonly passthrough: Passthrough[] = [];
+  readonly hwWrites = new HwWriteCounter();
 
   constructor(readonly options: RunOptions) {
     checkRunOptions(options);
@@ -49,7 +60,14 @@ export class RunMachine {
     const config = defaultMachineConfig();
     this.spec.checkRun?.(options.vcpus, options.calls, options.workloadParams);
     config.tables = this.spec.tables(options.vcpus, options.workloadParams);
-    const entries = config.tables.reduce((n, t) => n + t.entries, 0);
+    const md = options.machine ?? null;
+    if (md !== null) {
+      if (md.ramBytes !== undefined) config.ramBytes = md.ramBytes;
+      if (md.hostPageShift !== undefined) config.hostPageShift = md.hostPageShift;
+      if (md.inKernelMultiTce !== undefined) config.inKernelMultiTce = md.inKernelMultiTce;
+      if (md.devices.length > 0 || md.groups.length > 0) config.passthrough = passthroughOf(md, config.tables);
+    }
+    const entries = config.tables.reduce((n, t) => n + t.entries, 0) + passthroughArenaEntries(config.passthrough);
     this.shared = allocateSharedMachine({
       ramBytes: Number(config.ramBytes),
       hostPageShift: config.hostPageShift,
@@ -58,6 +76,8 @@ export class RunMachine {
       maxTables: Math.max(config.maxTables, config.tables.length),
       arenaEntries: entries + 2 ** 16,
       spinBudget: config.spinBudget,
+      ramUserAddr: config.passthrough?.host.ramUserAddr,
+      ramHostPhys: config.passthrough?.host.ramHostPhys,
     });
     this.tables = new TceTables(this.shared);
     for (const tb of config.tables) {
@@ -68,6 +88,7 @@ export class RunMachine {
     this.frames = new SharedArrayBuffer(options.vcpus * FRAME_BYTES);
     this.drain = new LogDrain(this.ring);
     this.drain.addSink(this.stats);
+    this.drain.addSink(this.hwWrites);
     this.drain.addSink(this.stream);
     this.memory = options.keepRecords ? new MemoryRecordSink() : null;
     if (this.memory !== null) this.drain.addSink(this.memory);
@@ -80,6 +101,13 @@ export class RunMachine {
     this.qemu.trace = options.qemuTrace ?? null;
     this.hcalls = spaprTceHcalls();
     this.main = { t: this.tables, w: this.writer, meter: new TierMeter(options.costs) };
+    const p = config.passthrough;
+    if (p !== undefined) {
+      // QEMU's start: containers, preregistration, host windows and KVM links, before any call.
+      this.host = new Host(this.tables, p.host, p.groups);
+      this.kvmVfio = new KvmVfioDevice(this.host);
+      for (const d of p.devices) this.passthrough.push(setUpPassthrough(this.tables, this.qemu, this.host, this.kvmVfio, d));
+    }
     recordTables(this.writer, this.tables);
     this.drain.drain();
   }
@@ -90,6 +118,7 @@ export class RunMachine {
     return {
       format: RUN_LOG_FORMAT, mode: o.mode, vcpus: o.vcpus, workload: o.workload, workloadParams: o.workloadParams, calls: o.calls, seed: o.seed,
       costs: o.costs, ringRecords: o.ringRecords,
+      ...(o.machine ? { machine: o.machine.source } : {}),
     };
   }
 
@@ -98,6 +127,11 @@ export class RunMachine {
       f: new Int32Array(this.frames, vcpu * FRAME_BYTES, FRAME_WORDS),
       fd: new Float64Array(this.frames, vcpu * FRAME_BYTES, FRAME_WORDS / 2),
     };
+  }
+
+  /** What the host did during the run, or null without passed-through devices. */
+  hostSummary(): HostSummary | null {
+    return this.host === null ? null : hostSummary(this.host, this.hwWrites, this.passthrough);
   }
 
   /** After every thread has stopped: record the vCPUs' totals and the final tables, drain, close the file. */

@@ -2,6 +2,7 @@ import type { Mode } from '../papr/tiers.js';
 import type { SpaprTraceObserver } from '../userspace/trace-observer.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { defaultCosts, type CostTable } from './costs.js';
+import type { MachineDescription } from './machine-file.js';
 import { defaultPoolSettings, isPoolAtomics, POOL_ATOMICS, type PoolAtomics } from './pool-settings.js';
 
 export interface RunOptions {
@@ -35,6 +36,8 @@ export interface RunOptions {
    * run ends, whether it completed or failed.
    */
   qemuTrace?: SpaprTraceObserver | null;
+  /** Host, IOMMU groups and passed-through devices (--machine FILE, --vfio); absent or null: emulated devices only. */
+  machine?: MachineDescription | null;
 }
 
 export const MAX_VCPUS = 64;

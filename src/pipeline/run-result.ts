@@ -1,4 +1,5 @@
 import type { CallStats } from '../report/call-stats.js';
+import type { HostSummary } from '../report/host-report.js';
 import type { RunOptions } from './run-options.js';
 import type { VcpuTotals } from './vcpu.js';
 
@@ -15,4 +16,6 @@ export interface RunResult {
   readonly workerCrashes: number;
   /** Whether the vCPUs shared tables (paths then depend on timing). */
   readonly sharedTables: boolean;
+  /** Hardware writes, pins, locked memory and ioctls, when devices were passed through. */
+  readonly host?: HostSummary | null;
 }

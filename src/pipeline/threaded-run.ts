@@ -174,6 +174,6 @@ export async function runThreaded(
   lifecycle.emit('run-finished', { wallMs, records: m.drain.drained });
   return {
     options, vcpus: totals, wallMs, stats: m.stats, records: m.memory?.words() ?? null,
-    recordCount: m.drain.drained, workerCrashes: crashes, sharedTables: m.spec.sharesTables,
+    recordCount: m.drain.drained, workerCrashes: crashes, sharedTables: m.spec.sharesTables, host: m.hostSummary(),
   };
 }

@@ -42,11 +42,14 @@ export function iommuNotification(tables: TceTables, slot: number, index: number
 
 /**
  * spapr_tce_replay: tell one listener every entry of a table that maps something (permission
- * bits set), in index order. Returns how many were replayed.
+ * bits set), in index order. Returns how many were replayed. QEMU translates every page of the
+ * window to find them, reading its mapping of a kernel-held table: that faults in — allocates
+ * — every kernel backing page of the table, as this does.
  */
 export function replayIommu(tables: TceTables, slot: number, listener: IommuListener): number {
   let n = 0;
   const entries = tables.entries(slot);
+  for (let p = 0; p * tables.entriesPerPage < entries; p++) if (!tables.pageAllocated(slot, p)) tables.allocatePage(slot, p);
   for (let i = 0; i < entries; i++) {
     const lo = tables.entryLo(slot, i);
     if ((lo & TCE_PERM_MASK) === 0) continue;

@@ -30,7 +30,10 @@ export interface PassthroughPlan {
   container: 'v1' | 'v2';
   /** v2: preregister all guest RAM (QEMU always does; false models a broken setup). */
   preregister: boolean;
-  /** Link the windows' kernel tables to the group (KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE). */
+  /**
+   * Link the windows' kernel tables to the group (KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE). Without it
+   * (a KVM without KVM_CAP_SPAPR_TCE_VFIO) QEMU moves the windows' tables to userspace.
+   */
   kvmLink: boolean;
   /** Guest windows (LIOBNs) the device does DMA through. */
   liobns: number[];
@@ -73,6 +76,9 @@ export function setUpPassthrough(tables: TceTables, qemu: SpaprIommu, host: Host
     else checkInsideHostWindow(c, g.busOffset, bytes);
     listener.watch(liobn);
     replayIommu(tables, slot, listener.listener);
+    // Without the KVM link (no KVM_CAP_SPAPR_TCE_VFIO) QEMU must see every map: it takes the
+    // window's table out of the kernel, so every TCE hcall on it exits to QEMU.
+    if (!plan.kvmLink && g.inKernel) tables.moveToUserspace(slot);
     if (plan.kvmLink && g.inKernel) {
       if (!kvmAdded.has(kvm)) kvmAdded.set(kvm, new Set());
       const added = kvmAdded.get(kvm)!;

@@ -1,0 +1,80 @@
+/**
+ * The report rows of a run with passed-through devices: hardware-table writes (by the tier
+ * that made them), pins, locked memory, preregistered regions, and VFIO / KVM-VFIO ioctls by
+ * kind and errno. (The hardware path's escalation reasons — ua-cache-missing,
+ * not-preregistered, … — are rows of the escalation table like every other reason.)
+ */
+import type { RecordSink } from '../events/drain.js';
+import { FLAG_HW, KIND_WRITE, RECORD_WORDS, R_HEAD, headFlags, headKind, headTier } from '../events/layout.js';
+import type { Host } from '../host/host.js';
+import { tierName } from '../papr/tiers.js';
+import type { Passthrough } from '../userspace/vfio-setup.js';
+
+/** Counts hardware-table WRITE records as they are drained, by tier. */
+export class HwWriteCounter implements RecordSink {
+  count = 0;
+  readonly byTier = [0, 0, 0];
+
+  records(words: Int32Array, count: number): void {
+    for (let r = 0; r < count; r++) {
+      const head = words[r * RECORD_WORDS + R_HEAD] as number;
+      if (headKind(head) !== KIND_WRITE || (headFlags(head) & FLAG_HW) === 0) continue;
+      this.count++;
+      const tier = headTier(head);
+      if (tier < 3) this.byTier[tier] = (this.byTier[tier] as number) + 1;
+    }
+  }
+}
+
+export interface HostSummary {
+  readonly hwWrites: number;
+  readonly hwWritesByTier: Readonly<Record<string, number>>;
+  readonly pinnedPages: number;
+  readonly pinsTaken: number;
+  readonly pinsReleased: number;
+  readonly lockedBytes: number;
+  readonly regions: number;
+  /** "MAP_DMA OK" → count, sorted by kind then errno. */
+  readonly ioctls: ReadonlyArray<readonly [string, number]>;
+  /** One line per passed-through device: container, version, the ioctl errors its listener met. */
+  readonly devices: readonly string[];
+}
+
+export function hostSummary(host: Host, hwWrites: HwWriteCounter | number, devices: readonly Passthrough[]): HostSummary {
+  const counter = typeof hwWrites === 'number' ? null : hwWrites;
+  const byTier: Record<string, number> = {};
+  if (counter !== null) counter.byTier.forEach((n, t) => { if (n > 0) byTier[tierName(t)] = n; });
+  return {
+    hwWrites: counter === null ? (hwWrites as number) : counter.count,
+    hwWritesByTier: byTier,
+    pinnedPages: host.memory.pinnedPages,
+    pinsTaken: host.memory.pinsTaken,
+    pinsReleased: host.memory.pinsReleased,
+    lockedBytes: host.memory.lockedBytes,
+    regions: host.prereg.count,
+    ioctls: [...host.ioctls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    devices: devices.map((d) => {
+      const c = d.container;
+      const groups = c.attached.map((g) => g.id).join(', ');
+      const skipped = d.listener.skipped > 0 ? `, ${d.listener.skipped} maps outside RAM skipped` : '';
+      return `${c.name}: ${c.iommu} container, group ${groups}${skipped}`;
+    }),
+  };
+}
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+/** The host section of the text report. */
+export function formatHostReport(s: HostSummary): string {
+  const lines: string[] = [];
+  lines.push('passed-through devices');
+  for (const d of s.devices) lines.push(`  ${d}`);
+  const tiers = Object.entries(s.hwWritesByTier).map(([t, c]) => `${t} ${n(c)}`).join(', ');
+  lines.push(`hardware TCE writes: ${n(s.hwWrites)}${tiers === '' ? '' : ` (${tiers})`}`);
+  lines.push(`pins: ${n(s.pinnedPages)} held, ${n(s.pinsTaken)} taken, ${n(s.pinsReleased)} released; locked memory ${n(s.lockedBytes)} bytes; preregistered regions ${n(s.regions)}`);
+  lines.push('');
+  const w = Math.max(12, ...s.ioctls.map(([k]) => k.length));
+  lines.push(`${'ioctl errno'.padEnd(w)}  ${'count'.padStart(9)}`);
+  for (const [k, c] of s.ioctls) lines.push(`${k.padEnd(w)}  ${n(c).padStart(9)}`);
+  return lines.join('\n');
+}
