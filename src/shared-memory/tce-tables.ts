@@ -525,21 +525,6 @@ export class TceTables {
     throw new RangeError(`liobn 0x${g.liobn.toString(16)} already has ${MAX_HW_PER_TABLE} hardware tables`);
   }
 
-  /**
-   * Move a kernel table to QEMU (spapr_tce_set_need_vfio without KVM_CAP_SPAPR_TCE_VFIO): the
-   * entries stay, the kernel no longer finds the LIOBN, so every hcall on it exits to QEMU.
-   * Main thread, before the tiers run or with the table's lock held.
-   */
-  moveToUserspace(slot: number): void {
-    const b = slotBase(slot);
-    const c = this.control;
-    if ((c[b + S_FLAGS]! & SLOT_IN_KERNEL) === 0) return;
-    // QEMU's copy is plain memory: every backing page exists (missing ones held zeros).
-    this.pages.fill(1, c[b + S_PAGES]!, c[b + S_PAGES]! + c[b + S_NPAGES]!);
-    c[b + S_FLAGS] = c[b + S_FLAGS]! & ~SLOT_IN_KERNEL;
-    Atomics.add(c, b + S_GEN, 1);
-  }
-
   /** Remove a table (window removal, fd close). Its arena space is not reused. */
   remove(slot: number): void {
     const b = slotBase(slot);
