@@ -6,9 +6,9 @@
  */
 import { H_SUCCESS, returnCodeName } from '../papr/return-codes.js';
 import {
-  H_RTAS, RTAS_ARGS_FIRST, RTAS_ARGS_NARGS, RTAS_ARGS_NRET, RTAS_ARGS_TOKEN, RTAS_DDW_COUNTS, RTAS_DDW_NAMES, RTAS_MAX_WORDS,
-  isRtasDdwName, rtasToken, type RtasDdwName,
+  H_RTAS, RTAS_DDW_COUNTS, RTAS_DDW_NAMES, RTAS_MAX_WORDS, isRtasDdwName, rtasToken, type RtasDdwName,
 } from '../papr/rtas.js';
+import { readRtasRets, writeRtasArgs } from '../workload/rtas-buffer.js';
 import { parsePerMode, type PerMode } from './per-mode.js';
 import type { ParseEnv, RunState, StepKind, VectorStep } from './step-kinds.js';
 import { checkFields, parseSmallInt, parseString, parseU64, type Reader } from './values.js';
@@ -83,18 +83,13 @@ function runRtas(step: RtasStep, s: RunState, i: number): string[] {
   const m = s.machine;
   const ram = m.tables.ram;
   const at = ram.slotBytes - BUFFER_BYTES;
-  ram.bytes.fill(0, at, at + BUFFER_BYTES);
-  ram.data.setUint32(at + RTAS_ARGS_TOKEN, rtasToken(step.name), false);
-  ram.data.setUint32(at + RTAS_ARGS_NARGS, step.nargs, false);
-  ram.data.setUint32(at + RTAS_ARGS_NRET, step.nret, false);
-  step.args.forEach((w, k) => ram.data.setUint32(at + RTAS_ARGS_FIRST + 4 * k, w, false));
+  writeRtasArgs(ram, at, rtasToken(step.name), step.nargs, step.nret, step.args);
   const r = m.call({ opcode: H_RTAS, liobn: BigInt(at), ioba: 0n });
   const where = `step ${i} ${step.name}`;
   if (r.ret !== H_SUCCESS) return [`${where}: H_RTAS answered ${returnCodeName(r.ret)}`];
-  const rets = at + RTAS_ARGS_FIRST + 4 * step.nargs;
   const expect = step.expect[s.mode];
   if (expect === undefined) return [];
-  const got = expect.map((_, k) => ram.data.getUint32(rets + 4 * k, false));
+  const got = readRtasRets(ram, at, step.nargs, expect.length);
   const same = expect.every((w, k) => w === got[k]);
   return same ? [] : [`${where}: expected [${expect.map(signed).join(', ')}], got [${got.map(signed).join(', ')}]`];
 }

@@ -66,7 +66,7 @@ export function rtasCreatePeDmaWindow(q: SpaprIommu, nargs: number, nret: number
   const start = active === 0 ? phb.config.dmaWinAddr : phb.config.dma64WinAddr;
   // QEMU passes the entry count as a u32: a window of 2^32 pages or more enables nothing.
   if (windowShift - pageShift >= 32) return HW_ERROR;
-  if (!q.enableWindow(window, pageShift, start, 2 ** (windowShift - pageShift))) return HW_ERROR;
+  if (!q.enableWindow(phb, window, pageShift, start, 2 ** (windowShift - pageShift))) return HW_ERROR;
   q.trace?.ddwCreate(phb.buid, (args[0] as number) >>> 0, 1n << BigInt(pageShift), 1n << BigInt(windowShift), start, window.liobn);
   return [RTAS_OUT_SUCCESS, window.liobn | 0, Number(start >> 32n) | 0, Number(start & 0xffffffffn) | 0];
 }

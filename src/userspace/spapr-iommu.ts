@@ -90,8 +90,10 @@ export class SpaprIommu {
    * table (KVM_CREATE_SPAPR_TCE_64) and falls back to its own memory when KVM refuses.
    * Returns the slot, or -1 when no table could be made (tcesim's size limit).
    */
-  enableTable(liobn: number, pageShift: number, busOffset: bigint, entries: number): number {
-    const refused = this.kvm.kernelTables ? kvmCreateSpaprTce64(this.tables, liobn, pageShift, busOffset, entries) : 'no KVM';
+  enableTable(liobn: number, pageShift: number, busOffset: bigint, entries: number, needVfio = false): number {
+    // need_vfio without KVM_CAP_SPAPR_TCE_VFIO: QEMU does not ask KVM for the table.
+    const kvm = this.kvm.kernelTables && (!needVfio || this.kvm.vfioAcceleration === true);
+    const refused = kvm ? kvmCreateSpaprTce64(this.tables, liobn, pageShift, busOffset, entries) : 'no KVM';
     let slot: number;
     try {
       slot = this.tables.create({ liobn, pageShift, busOffset, entries, inKernel: refused === null }, this.freed.get(liobn));
@@ -119,9 +121,9 @@ export class SpaprIommu {
     this.tableChanged?.(liobn, slot, false);
   }
 
-  /** Enable a PHB window (its slot recorded); false when no table could be made. */
-  enableWindow(window: PhbWindow, pageShift: number, busOffset: bigint, entries: number): boolean {
-    window.slot = this.enableTable(window.liobn, pageShift, busOffset, entries);
+  /** Enable a PHB window (its slot recorded); false when no table could be made. A PHB with a VFIO device needs VFIO on it. */
+  enableWindow(phb: SpaprPhb, window: PhbWindow, pageShift: number, busOffset: bigint, entries: number): boolean {
+    window.slot = this.enableTable(window.liobn, pageShift, busOffset, entries, phb.vfioGroups.length > 0);
     window.defaultWindow = false;
     return window.slot >= 0;
   }
@@ -138,7 +140,7 @@ export class SpaprIommu {
     for (const w of phb.windows) this.disableWindow(w);
     const c = phb.config;
     const w0 = phb.windows[0] as PhbWindow;
-    if (!this.enableWindow(w0, DEFAULT_WINDOW_PAGE_SHIFT, c.dmaWinAddr, Number(c.dmaWinSize >> BigInt(DEFAULT_WINDOW_PAGE_SHIFT)))) {
+    if (!this.enableWindow(phb, w0, DEFAULT_WINDOW_PAGE_SHIFT, c.dmaWinAddr, Number(c.dmaWinSize >> BigInt(DEFAULT_WINDOW_PAGE_SHIFT)))) {
       throw new RangeError(`PHB ${c.index}'s default window of ${c.dmaWinSize} bytes does not fit in tcesim's tables`);
     }
     w0.defaultWindow = true;
