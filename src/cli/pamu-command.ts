@@ -72,12 +72,12 @@ function summary(container: VfioPamuContainer): string[] {
   const msi = windows.filter((w) => w.mapping?.msi).length;
   const disabled = windows.filter((w) => !w.mapping).length;
   const pinned = dma.reduce((sum, w) => sum + w.size, 0n);
-  const limit = container.locked.limitBytes;
+  const limit = container.host.lockedLimit;
   return [
     '',
     `windows: ${dma.length} guest RAM, ${msi} MSI bank, ${disabled} disabled (of ${windows.length}); DMA ${container.domain.enabled ? 'enabled' : 'disabled'}`,
-    `pinned for the guest's lifetime: ${formatSize(pinned)} in ${dma.length} windows, ${container.memory.pinnedPages} host pages of 4 KiB`,
-    `locked memory: ${formatSize(container.locked.bytes)} charged, limit ${limit === undefined ? 'none (CAP_IPC_LOCK)' : formatSize(limit)}`,
+    `pinned for the guest's lifetime: ${formatSize(pinned)} in ${dma.length} windows, ${container.host.pinnedPages} host pages of ${formatSize(BigInt(2 ** container.host.pageShift))}`,
+    `locked memory: ${formatSize(BigInt(container.host.lockedBytes))} charged, limit ${limit === Infinity ? 'none (CAP_IPC_LOCK)' : formatSize(BigInt(limit))}`,
   ];
 }
 
@@ -113,10 +113,10 @@ function sideBySideLines(name: string, workload: string, mode: string, vcpus: nu
     '',
     'PAMU setup, once per guest before the first packet (modelled clock, src/pipeline/costs.ts):',
     `  ioctls        ${fmt(s.ioctls)} (${counts}) x virtmodeEntry ${fmt(costs.virtmodeEntry)} ns = ${ms(s.ioctlNs)}`,
-    `  pinned pages  ${fmt(Number(s.pinnedPages))} x 4 KiB x pageAllocate ${fmt(costs.pageAllocate)} ns = ${ms(s.pinNs)}`,
+    `  pinned pages  ${fmt(s.pinnedPages)} x ${formatSize(BigInt(2 ** r.container.host.pageShift))} x pageAllocate ${fmt(costs.pageAllocate)} ns = ${ms(s.pinNs)}`,
     `  windows       ${fmt(s.windowsEnabled)} enabled x hwEntry ${fmt(costs.hwEntry)} ns = ${ms(s.windowNs)}`,
     `  total         ${ms(s.totalNs)}`,
-    `  pinned for the guest's lifetime: ${formatSize(pinned)} in ${dma.length} windows of ${formatSize(r.container.domain.subWindowSize ?? 0n)}; locked memory ${formatSize(r.container.locked.bytes)}`,
+    `  pinned for the guest's lifetime: ${formatSize(pinned)} in ${dma.length} windows of ${formatSize(r.container.domain.subWindowSize ?? 0n)}; locked memory ${formatSize(BigInt(r.container.host.lockedBytes))}`,
     `  guest RAM reachable by the device: ${fmt(r.reachablePages)} of ${fmt(r.ramPages)} pages (${formatSize(r.ramBytes)})`,
     '',
     row('the same traffic', `sPAPR TCE (${mode})`, 'PAMU'),

@@ -6,8 +6,8 @@
  * not is refused with the first ioctl that refused it, its errno and the rule broken.
  * Runs in: host model only.
  */
+import { HostMemory } from '../host-memory.js';
 import type { PamuErrno, PamuResult, PamuValue } from './errors.js';
-import { LockedMemory } from './locked-memory.js';
 import type { MsiBank } from './pamu-domain.js';
 import { ProcessMemory } from './process-memory.js';
 import { vfioIommuSetAttr } from './vfio-attr.js';
@@ -60,7 +60,7 @@ export function buildPamuContainer(layout: PamuContainerLayout): PamuContainerBu
     msiBanks: layout.msiBanks,
     maxWindows: layout.maxWindows,
     memory,
-    locked: new LockedMemory(layout.lockedLimit),
+    host: new HostMemory(12, layout.lockedLimit === undefined ? Infinity : Number(layout.lockedLimit)),
   });
   const steps: [string, () => PamuResult | PamuValue<number>][] = [
     ['VFIO_IOMMU_SET_ATTR geometry', () => vfioIommuSetAttr(container, {

@@ -2,13 +2,13 @@
  * The user process's memory as the PAMU VFIO container sees it when it pins: regions of virtual
  * addresses, each backed by one physically contiguous range (a huge page, or several adjacent
  * ones). A PAMU window translates to one physical range, so a window's worth of user memory
- * must be physically contiguous; this is where that is decided. Pins are counted so a test can
- * check that every pin has exactly one unpin.
+ * must be physically contiguous; this is where that is decided. Pins and locked memory are
+ * the host's (src/host/host-memory.ts), shared with every other container of the process.
  * Runs in: host model only.
  */
 import { fail, hex, value, type PamuValue } from './errors.js';
 
-/** The host's small page: the unit of pinning and of locked-memory accounting. */
+/** The page of a Freescale e500 host (PAMU's platform): the unit backing is described in. */
 export const HOST_PAGE_SIZE = 0x1000n;
 
 export interface BackedRegion {
@@ -19,15 +19,9 @@ export interface BackedRegion {
 
 export class ProcessMemory {
   readonly #regions: BackedRegion[] = [];
-  #pinnedPages = 0n;
 
   constructor(regions: readonly BackedRegion[] = []) {
     for (const r of regions) this.back(r);
-  }
-
-  /** Host pages pinned now (each pin adds its pages, each unpin removes them). */
-  get pinnedPages(): bigint {
-    return this.#pinnedPages;
   }
 
   get regions(): readonly BackedRegion[] {
@@ -68,17 +62,5 @@ export class ProcessMemory {
       at = r.vaddr + r.size;
     }
     return start === undefined ? fail('EINVAL', `empty user range at ${hex(vaddr)}`) : value(start);
-  }
-
-  /** Pin a resolved range; returns the number of host pages pinned. */
-  pin(size: bigint): bigint {
-    const pages = size / HOST_PAGE_SIZE;
-    this.#pinnedPages += pages;
-    return pages;
-  }
-
-  unpin(pages: bigint): void {
-    if (pages > this.#pinnedPages) throw new Error(`unpin of ${pages} pages with only ${this.#pinnedPages} pinned`);
-    this.#pinnedPages -= pages;
   }
 }

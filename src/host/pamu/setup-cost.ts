@@ -5,7 +5,7 @@
  *
  * - each ioctl enters the host kernel with the MMU on: `virtmodeEntry` (the table's cost of a
  *   guest exit to the host kernel; a system call from QEMU is taken to cost the same);
- * - each 4 KiB host page pinned is faulted in and locked: `pageAllocate` (the table's cost of
+ * - each host page pinned (4 KiB on PAMU's e500 hosts) is faulted in and locked: `pageAllocate` (the table's cost of
  *   a kernel page allocated or faulted in);
  * - each window enabled writes one hardware entry (a PAMU sub-window entry): `hwEntry`.
  *
@@ -17,7 +17,7 @@ import type { VfioPamuContainer } from './vfio-pamu-container.js';
 
 export interface PamuSetupCost {
   readonly ioctls: number;
-  readonly pinnedPages: bigint;
+  readonly pinnedPages: number;
   readonly windowsEnabled: number;
   readonly ioctlNs: number;
   readonly pinNs: number;
@@ -28,10 +28,10 @@ export interface PamuSetupCost {
 /** The cost of everything `container` has been asked so far (call it right after the setup). */
 export function pamuSetupCost(container: VfioPamuContainer, costs: CostTable): PamuSetupCost {
   const ioctls = [...container.ioctlCounts().values()].reduce((a, b) => a + b, 0);
-  const pinnedPages = container.memory.pinnedPages;
+  const pinnedPages = container.dmaWindows().reduce((n, w) => n + w.pages, 0);
   const windowsEnabled = container.domain.mappedCount;
   const ioctlNs = ioctls * costs.virtmodeEntry;
-  const pinNs = Number(pinnedPages) * costs.pageAllocate;
+  const pinNs = pinnedPages * costs.pageAllocate;
   const windowNs = windowsEnabled * costs.hwEntry;
   return { ioctls, pinnedPages, windowsEnabled, ioctlNs, pinNs, windowNs, totalNs: ioctlNs + pinNs + windowNs };
 }

@@ -1,7 +1,9 @@
 /**
  * A VFIO container over one PAMU domain: the "type 2" IOMMU the 2013 RFC (seed 001) asked for.
- * It holds what the ioctls share: the domain, the process's memory and locked-memory account,
- * and which windows hold DMA mappings (each with the pages it pinned). The ioctls themselves
+ * It holds what the ioctls share: the domain, the process's memory (which user address is
+ * backed by which physical range), the host's pins and locked-memory account (HostMemory, the
+ * same class the sPAPR TCE containers charge, so one process's containers of both kinds share
+ * one RLIMIT_MEMLOCK), and which windows hold DMA mappings (each with the pages it pinned). The ioctls themselves
  * are functions named for them, in vfio-attr.ts, vfio-dma.ts and vfio-msi.ts.
  *
  * One invariant the ioctls keep: the domain is enabled exactly while some window is valid.
@@ -10,10 +12,13 @@
  * mapped, so a geometry change can never drop a window whose pages are still pinned.
  * Runs in: host model only.
  */
+import { HostMemory } from '../host-memory.js';
 import { fail, OK, type PamuResult } from './errors.js';
-import { LockedMemory } from './locked-memory.js';
 import { PamuDomain, type MsiBank } from './pamu-domain.js';
-import { HOST_PAGE_SIZE, ProcessMemory } from './process-memory.js';
+import { ProcessMemory } from './process-memory.js';
+
+/** PAMU's platform (Freescale e500) runs 4 KiB host pages: the unit pinned by default. */
+const PAMU_HOST_PAGE_SHIFT = 12;
 
 /** One window mapped by MAP_DMA: the user range behind it and the host pages it pinned. */
 export interface DmaWindow {
@@ -22,7 +27,8 @@ export interface DmaWindow {
   readonly vaddr: bigint;
   readonly paddr: bigint;
   readonly size: bigint;
-  readonly pages: bigint;
+  /** Host pages pinned for it, one pin each. */
+  readonly pages: number;
 }
 
 export interface VfioPamuContainerOptions {
@@ -32,14 +38,17 @@ export interface VfioPamuContainerOptions {
   readonly maxWindows?: number;
   /** The user process's memory; a new empty one by default. */
   readonly memory?: ProcessMemory;
-  /** The process's locked-memory account (shared by its containers); unlimited by default. */
-  readonly locked?: LockedMemory;
+  /**
+   * The host's pins and the process's locked memory (shared by its containers); by default a
+   * new one with 4 KiB pages and no limit (CAP_IPC_LOCK).
+   */
+  readonly host?: HostMemory;
 }
 
 export class VfioPamuContainer {
   readonly domain: PamuDomain;
   readonly memory: ProcessMemory;
-  readonly locked: LockedMemory;
+  readonly host: HostMemory;
   readonly #dma = new Map<number, DmaWindow>();
   readonly #ioctls = new Map<string, number>();
   #released = false;
@@ -47,7 +56,7 @@ export class VfioPamuContainer {
   constructor(options: VfioPamuContainerOptions = {}) {
     this.domain = new PamuDomain({ msiBanks: options.msiBanks, maxWindows: options.maxWindows });
     this.memory = options.memory ?? new ProcessMemory();
-    this.locked = options.locked ?? new LockedMemory();
+    this.host = options.host ?? new HostMemory(PAMU_HOST_PAGE_SHIFT, Infinity);
   }
 
   get released(): boolean {
@@ -84,31 +93,49 @@ export class VfioPamuContainer {
   mapDmaWindow(nr: number, iova: bigint, vaddr: bigint, size: bigint, prot: number): PamuResult {
     const resolved = this.memory.resolve(vaddr, size);
     if (!resolved.ok) return resolved;
-    const pages = size / HOST_PAGE_SIZE;
-    const charged = this.locked.charge(pages);
-    if (!charged.ok) return charged;
-    this.memory.pin(size);
+    const host = this.host;
+    if (host.charge(Number(size)) !== 0) {
+      return fail('ENOMEM', `locking ${size} more bytes would pass the locked-memory limit of ${host.lockedLimit} bytes (${host.lockedBytes} locked)`);
+    }
+    const pages = this.#pin(resolved.value, size);
     const enabled = this.domain.windowEnable(nr, resolved.value, size, prot);
     if (!enabled.ok) {
-      this.memory.unpin(pages);
-      this.locked.refund(pages);
+      this.#unpin(resolved.value, size);
+      host.refund(Number(size));
       return enabled;
     }
     this.#dma.set(nr, { window: nr, iova, vaddr, paddr: resolved.value, size, pages });
     return OK;
   }
 
-  /** Disable a DMA window and release exactly what mapDmaWindow pinned and charged. */
+  /** Disable a DMA window and release exactly what mapDmaWindow pinned and charged; its size. */
   unmapDmaWindow(nr: number): bigint {
     const w = this.#dma.get(nr);
     if (!w) return 0n;
     const disabled = this.domain.windowDisable(nr);
     // The window was enabled by mapDmaWindow under the same configuration, so this cannot fail.
     if (!disabled.ok) throw new Error(`window ${nr} recorded as mapped but ${disabled.reason}`);
-    this.memory.unpin(w.pages);
-    this.locked.refund(w.pages);
+    this.#unpin(w.paddr, w.size);
+    this.host.refund(Number(w.size));
     this.#dma.delete(nr);
     return w.size;
+  }
+
+  /** One pin per host page of [paddr, paddr + size); the number of pins. */
+  #pin(paddr: bigint, size: bigint): number {
+    const step = 2 ** this.host.pageShift;
+    const start = Number(paddr);
+    const end = start + Number(size);
+    let pages = 0;
+    for (let a = start; a < end; a += step, pages++) this.host.pin(a);
+    return pages;
+  }
+
+  #unpin(paddr: bigint, size: bigint): void {
+    const step = 2 ** this.host.pageShift;
+    const start = Number(paddr);
+    const end = start + Number(size);
+    for (let a = start; a < end; a += step) this.host.unpin(a);
   }
 
   /** Keep the invariant: enabled exactly while some window is valid. */

@@ -24,10 +24,10 @@ test('seed 001 through the container: the same table as the domain built directl
 
 test('seed 001 through the container: 4 DMA windows pin 256 MB, the MSI windows pin nothing', () => {
   const c = buildSeed001Container();
-  assert.equal(c.dmaWindows().map((w) => [w.window, w.size, w.pages]), [[0, 64n * MB, 16384n], [1, 64n * MB, 16384n], [2, 64n * MB, 16384n], [3, 64n * MB, 16384n]]);
-  assert.equal([c.locked.bytes, c.memory.pinnedPages, c.domain.mappedCount, c.domain.enabled], [256n * MB, 65536n, 7, true]);
+  assert.equal(c.dmaWindows().map((w) => [w.window, w.size, w.pages]), [[0, 64n * MB, 16384], [1, 64n * MB, 16384], [2, 64n * MB, 16384], [3, 64n * MB, 16384]]);
+  assert.equal([c.host.lockedBytes, c.host.pinnedPages, c.domain.mappedCount, c.domain.enabled], [256 * 2 ** 20, 65536, 7, true]);
   c.release();
-  assert.equal([c.locked.bytes, c.memory.pinnedPages, c.domain.mappedCount, c.domain.enabled], [0n, 0n, 0, false]);
+  assert.equal([c.host.lockedBytes, c.host.pinnedPages, c.domain.mappedCount, c.domain.enabled], [0, 0, 0, false]);
 });
 
 test('MSI bank count: the banks the host exposes (3 in the seed, 0 without)', () => {
@@ -38,7 +38,7 @@ test('MSI bank count: the banks the host exposes (3 in the seed, 0 without)', ()
 test('MSI map: a 4 KB bank takes the whole 64 MB window and turns DMA on; UNMAP_DMA leaves it alone', () => {
   const c = container();
   assertOk(vfioIommuPamuMapMsiBank(c, { flags: 2, msiBankIndex: 2, iova: 0x1c00_0000n }));
-  assert.equal([c.domain.mappedCount, c.domain.enabled, c.locked.bytes], [1, true, 0n]);
+  assert.equal([c.domain.mappedCount, c.domain.enabled, c.host.lockedBytes, c.host.pinnedPages], [1, true, 0, 0]);
   assert.is(c.domain.iovaToPhys(0x1c00_0004n), 0xf_fe04_6004n);
   assertFails(vfioIommuMapDma(c, { flags: 3, vaddr: 0n, iova: 0x1c00_0000n, size: 64n * MB }), 'EFAULT', '0x0'); // no memory at vaddr 0
   assert.equal(vfioIommuUnmapDma(c, { flags: 0, iova: 0n, size: 512n * MB }), { ok: true, value: 0n });

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LockedMemory } from '../../../src/host/pamu/locked-memory.js';
+import { HostMemory } from '../../../src/host/host-memory.js';
 import { ProcessMemory } from '../../../src/host/pamu/process-memory.js';
 import { vfioIommuSetAttr } from '../../../src/host/pamu/vfio-attr.js';
 import { vfioIommuMapDma, vfioIommuUnmapDma } from '../../../src/host/pamu/vfio-dma.js';
@@ -16,11 +16,11 @@ import { VfioPamuContainer } from '../../../src/host/pamu/vfio-pamu-container.js
 
 const WINDOWS = 8;
 const WIN = 0x2_0000n; // 128 KiB windows in a 1 MiB aperture
-const PAGES = WIN / 0x1000n;
+const PAGES = Number(WIN / 0x1000n);
 const VA = 0x10_0000_0000n;
 /** User memory behind windows 0-5 only: maps reaching 6 or 7 fail with EFAULT. */
 const BACKED = 6;
-const LIMIT_WINDOWS = 4n;
+const LIMIT_WINDOWS = 4;
 
 type Op =
   | { readonly op: 'map'; readonly first: number; readonly count: number; readonly skew: bigint }
@@ -41,9 +41,9 @@ type Slot = 'free' | 'dma' | 'msi';
 
 function run(ops: readonly Op[]): void {
   const memory = new ProcessMemory(Array.from({ length: BACKED }, (_, i) => ({ vaddr: VA + BigInt(i) * WIN, paddr: 0x4000_0000n + BigInt(i) * WIN * 4n, size: WIN })));
-  const locked = new LockedMemory(LIMIT_WINDOWS * WIN);
+  const host = new HostMemory(12, LIMIT_WINDOWS * Number(WIN));
   const banks = [0, 1, 2].map((i) => ({ paddr: 0xf_fe04_4000n + BigInt(i) * 0x1000n, size: 0x1000n }));
-  let c = new VfioPamuContainer({ memory, locked, msiBanks: banks });
+  let c = new VfioPamuContainer({ memory, host, msiBanks: banks });
   const configure = (): void => {
     assert.ok(vfioIommuSetAttr(c, { flags: 0, attr: { attribute: 'VFIO_ATTR_GEOMETRY', apertureStart: 0n, apertureEnd: WIN * BigInt(WINDOWS) - 1n } }).ok);
     assert.ok(vfioIommuSetAttr(c, { flags: 0, attr: { attribute: 'VFIO_ATTR_WINDOWS', windows: WINDOWS } }).ok);
@@ -52,17 +52,17 @@ function run(ops: readonly Op[]): void {
   let model: Slot[] = new Array<Slot>(WINDOWS).fill('free');
   ops.forEach((o, step) => {
     const where = `step ${step} ${JSON.stringify(o, (_, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`;
-    const dmaCount = BigInt(model.filter((s) => s === 'dma').length);
+    const dmaCount = model.filter((s) => s === 'dma').length;
     switch (o.op) {
       case 'map': {
         const r = vfioIommuMapDma(c, { flags: 3, vaddr: VA + BigInt(o.first) * WIN, iova: BigInt(o.first) * WIN + o.skew, size: BigInt(o.count) * WIN });
         const range = Array.from({ length: o.count }, (_, k) => o.first + k);
         // Rules checked window by window: the first window that breaks one decides the errno.
-        const firstBad = range.findIndex((w) => w >= WINDOWS || model[w] !== 'free' || w >= BACKED || dmaCount + BigInt(range.indexOf(w) + 1) > LIMIT_WINDOWS);
+        const firstBad = range.findIndex((w) => w >= WINDOWS || model[w] !== 'free' || w >= BACKED || dmaCount + range.indexOf(w) + 1 > LIMIT_WINDOWS);
         const expected = o.skew !== 0n ? 'EINVAL' : firstBad < 0 ? 'ok'
           : (range[firstBad] as number) >= WINDOWS ? 'EINVAL'
           : (range[firstBad] as number) >= BACKED ? 'EFAULT'
-          : dmaCount + BigInt(firstBad + 1) > LIMIT_WINDOWS ? 'ENOMEM'
+          : dmaCount + firstBad + 1 > LIMIT_WINDOWS ? 'ENOMEM'
           : 'EBUSY';
         assert.is(r.ok ? 'ok' : r.errno, expected, where);
         if (r.ok) for (const w of range) model[w] = 'dma';
@@ -98,8 +98,8 @@ function run(ops: readonly Op[]): void {
       }
       case 'release': {
         c.release();
-        assert.equal([locked.pages, memory.pinnedPages, c.domain.mappedCount], [0n, 0n, 0], where);
-        c = new VfioPamuContainer({ memory, locked, msiBanks: banks });
+        assert.equal([host.lockedBytes, host.pinnedPages, host.pinsTaken - host.pinsReleased, c.domain.mappedCount], [0, 0, 0, 0], where);
+        c = new VfioPamuContainer({ memory, host, msiBanks: banks });
         configure();
         model = new Array<Slot>(WINDOWS).fill('free');
         break;
@@ -108,11 +108,11 @@ function run(ops: readonly Op[]): void {
     const dma = model.flatMap((s, w) => (s === 'dma' ? [w] : []));
     assert.equal(c.dmaWindows().map((w) => w.window), dma, where);
     assert.equal(c.domain.windows().map((w) => (w.mapping === undefined ? 'free' : w.mapping.msi ? 'msi' : 'dma')), model, where);
-    assert.equal([locked.pages, memory.pinnedPages], [BigInt(dma.length) * PAGES, BigInt(dma.length) * PAGES], where);
+    assert.equal([host.lockedBytes, host.pinnedPages], [dma.length * Number(WIN), dma.length * PAGES], where);
     assert.is(c.domain.enabled, model.some((s) => s !== 'free'), where);
   });
   c.release();
-  assert.equal([locked.pages, memory.pinnedPages], [0n, 0n]);
+  assert.equal([host.lockedBytes, host.pinnedPages, host.pinsTaken - host.pinsReleased], [0, 0, 0]);
 }
 
 test('random map/unmap/MSI/release sequences: windows as modelled, locked = pinned = DMA pages, zero after release', () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LockedMemory } from '../../../src/host/pamu/locked-memory.js';
+import { HostMemory } from '../../../src/host/host-memory.js';
 import { ProcessMemory } from '../../../src/host/pamu/process-memory.js';
 import { PAMU_DEFAULT_APERTURE_END, vfioIommuGetAttr, vfioIommuSetAttr, type VfioPamuAttr } from '../../../src/host/pamu/vfio-attr.js';
 import { vfioIommuMapDma, vfioIommuUnmapDma } from '../../../src/host/pamu/vfio-dma.js';
@@ -24,14 +24,14 @@ function windows(n: number): { flags: number; attr: VfioPamuAttr } {
  */
 function container(limit?: bigint): VfioPamuContainer {
   const memory = new ProcessMemory([0, 1, 2, 3].map((i) => ({ vaddr: VA + BigInt(i) * 64n * MB, paddr: 0x1_0000_0000n + BigInt(i) * 0x1000_0000n, size: 64n * MB })));
-  const c = new VfioPamuContainer({ memory, locked: new LockedMemory(limit) });
+  const c = new VfioPamuContainer({ memory, host: new HostMemory(12, limit === undefined ? Infinity : Number(limit)) });
   assertOk(vfioIommuSetAttr(c, geometry(0n, 512n * MB - 1n)));
   assertOk(vfioIommuSetAttr(c, windows(8)));
   return c;
 }
 
 function mapped(c: VfioPamuContainer): [number[], bigint, bigint, boolean] {
-  return [c.dmaWindows().map((w) => w.window), c.locked.bytes, c.memory.pinnedPages, c.domain.enabled];
+  return [c.dmaWindows().map((w) => w.window), BigInt(c.host.lockedBytes), BigInt(c.host.pinnedPages), c.domain.enabled];
 }
 
 // ---- SET_ATTR / GET_ATTR ----
@@ -201,31 +201,31 @@ test('locked memory: charged per pinned page at MAP, back to zero after UNMAP; t
   const c = container();
   assertOk(vfioIommuMapDma(c, { flags: RW, vaddr: VA, iova: 0n, size: 128n * MB }));
   assertOk(vfioIommuMapDma(c, { flags: RW, vaddr: VA + 192n * MB, iova: 192n * MB, size: 64n * MB }));
-  assert.equal([c.locked.pages, c.locked.bytes], [49152n, 192n * MB]);
+  assert.equal([c.host.pinnedPages, c.host.lockedBytes], [49152, 192 * 2 ** 20]);
   assert.equal(vfioIommuUnmapDma(c, { flags: 0, iova: 0n, size: 512n * MB }), { ok: true, value: 192n * MB });
   assert.equal(mapped(c), [[], 0n, 0n, false]);
 });
 
 test('release: unmaps every window and refunds every page; later ioctls are EBADF', () => {
-  const locked = new LockedMemory();
+  const host = new HostMemory(12, Infinity);
   const c = container();
-  const d = new VfioPamuContainer({ memory: c.memory, locked });
+  const d = new VfioPamuContainer({ memory: c.memory, host });
   assertOk(vfioIommuSetAttr(d, geometry(0n, 512n * MB - 1n)));
   assertOk(vfioIommuSetAttr(d, windows(8)));
   assertOk(vfioIommuMapDma(d, { flags: RW, vaddr: VA, iova: 0n, size: 256n * MB }));
-  assert.is(locked.bytes, 256n * MB);
+  assert.equal([host.lockedBytes, host.pinnedPages, host.pinCount(0x1_0000_0000), host.pinCount(0x1_33ff_f000), host.pinCount(0x1_3400_0000)], [256 * 2 ** 20, 65536, 1, 1, 0]);
   d.release();
-  assert.equal([locked.bytes, d.memory.pinnedPages, d.domain.mappedCount, d.domain.enabled], [0n, 0n, 0, false]);
+  assert.equal([host.lockedBytes, host.pinnedPages, host.pinsTaken, host.pinsReleased, d.domain.mappedCount, d.domain.enabled], [0, 0, 65536, 65536, 0, false]);
   assertFails(vfioIommuMapDma(d, { flags: RW, vaddr: VA, iova: 0n, size: 64n * MB }), 'EBADF', 'released');
   assertFails(vfioIommuGetAttr(d, 'VFIO_ATTR_WINDOWS'), 'EBADF', 'released');
   d.release(); // twice is harmless
-  assert.is(locked.bytes, 0n);
+  assert.is(host.lockedBytes, 0);
 });
 
-test('two containers of one process share its locked-memory limit', () => {
-  const locked = new LockedMemory(128n * MB);
+test('two containers of one process share its locked-memory limit (the host\'s account, as sPAPR TCE containers use)', () => {
+  const host = new HostMemory(12, 128 * 2 ** 20);
   const memory = new ProcessMemory([{ vaddr: VA, paddr: 0x1_0000_0000n, size: 256n * MB }]);
-  const [a, b] = [new VfioPamuContainer({ memory, locked }), new VfioPamuContainer({ memory, locked })];
+  const [a, b] = [new VfioPamuContainer({ memory, host }), new VfioPamuContainer({ memory, host })];
   for (const c of [a, b]) {
     assertOk(vfioIommuSetAttr(c, geometry(0n, 512n * MB - 1n)));
     assertOk(vfioIommuSetAttr(c, windows(8)));
@@ -235,7 +235,7 @@ test('two containers of one process share its locked-memory limit', () => {
   assertFails(vfioIommuMapDma(b, { flags: RW, vaddr: VA + 128n * MB, iova: 64n * MB, size: 64n * MB }), 'ENOMEM', 'limit');
   a.release();
   assertOk(vfioIommuMapDma(b, { flags: RW, vaddr: VA + 128n * MB, iova: 64n * MB, size: 64n * MB }));
-  assert.is(locked.bytes, 128n * MB);
+  assert.is(host.lockedBytes, 128 * 2 ** 20);
 });
 
 test.run();

@@ -48,7 +48,7 @@ test('tcesim pamu with no file prints the seed\'s eight-window table, then what 
     '7            -             -  disabled',
     '',
     'windows: 4 guest RAM, 3 MSI bank, 1 disabled (of 8); DMA enabled',
-    'pinned for the guest\'s lifetime: 256MB in 4 windows, 65536 host pages of 4 KiB',
+    'pinned for the guest\'s lifetime: 256MB in 4 windows, 65536 host pages of 4KB',
     'locked memory: 256MB charged, limit none (CAP_IPC_LOCK)',
   ].join('\n'));
 });
