@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { LogFormatError } from '../events/decode.js';
 import { readLogFile, type LogFile } from '../events/log-file.js';
 import { replayRecords, replayVerified } from '../events/replay.js';
+import { formatHostReplay, formatHostReport, HostRecordStats } from '../report/host-report.js';
 import { CallStats } from '../report/call-stats.js';
 import { formatReport, type RunDescription } from '../report/report.js';
 import { UsageError } from './usage-error.js';
@@ -64,6 +65,7 @@ export function replayCommand(argv: string[], out: (line: string) => void): numb
     }
     out(r.mismatches.length === 0 ? 'final tables: rebuilt bit for bit' : `final tables: ${r.mismatches.length} entries differ`);
   }
+  if (r.host !== null) out(formatHostReplay(r.host));
   if (values.verify !== true) return r.chainBreaks.length === 0 ? 0 : 1;
   const ok = replayVerified(r);
   out(ok ? 'verify: OK' : 'verify: FAILED');
@@ -78,5 +80,8 @@ export function reportCommand(argv: string[], out: (line: string) => void): numb
   const stats = new CallStats();
   stats.records(log.words, log.records);
   out(formatReport(describe(log, path), stats, { records: log.records }));
+  const host = new HostRecordStats();
+  host.records(log.words, log.records);
+  if (host.seen) out(`\n${formatHostReport(host.summary())}`);
   return 0;
 }

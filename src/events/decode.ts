@@ -8,10 +8,12 @@ import { reasonName } from '../papr/reasons.js';
 import { H_SUCCESS, returnCodeName } from '../papr/return-codes.js';
 import { tierName } from '../papr/tiers.js';
 import { toBig } from '../papr/u64.js';
+import { errnoName } from '../host/errno.js';
+import { ioctlKindName } from '../host/ioctl-kinds.js';
 import type { TableRef, TcesimEvent, ThreadRef } from './events.js';
 import {
   FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
-  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU, R_F64_CALL_COST,
+  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, KIND_WRITE, KIND_IOCTL, KIND_HOST_MEMORY, KIND_HOST_FINAL, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU, R_F64_CALL_COST,
   RECORD_WORDS, headFlags, headKind, headReason, headTier,
 } from './layout.js';
 
@@ -28,6 +30,8 @@ export class LogFormatError extends Error {
 }
 
 const THREAD_KINDS = ['main', 'vcpu', 'pool'] as const;
+/** KIND_HOST_MEMORY's P0, in HOST_PIN.. order. */
+const HOST_MEMORY_OPS = ['pin', 'unpin', 'charge', 'refund'] as const;
 
 function threadOf(word: number): ThreadRef {
   return { kind: THREAD_KINDS[word >>> 16] ?? 'main', id: word & 0xffff };
@@ -106,6 +110,18 @@ export class EventDecoder {
         return;
       case KIND_SNAPSHOT_END:
         out.push({ type: 'final-tables-end', entries: u(0), tables: u(1) });
+        return;
+      case KIND_IOCTL:
+        out.push({ type: 'host-ioctl', ioctl: ioctlKindName(u(0)), ret: p(1), errno: errnoName(p(1)), target: p(2) });
+        return;
+      case KIND_HOST_MEMORY: {
+        const op = HOST_MEMORY_OPS[u(0)];
+        if (op === undefined) throw new LogFormatError(`unknown host memory operation ${u(0)}`);
+        out.push({ type: 'host-memory', op, value: big(1) });
+        return;
+      }
+      case KIND_HOST_FINAL:
+        out.push({ type: 'host-final', pinnedPages: u(0), lockedBytes: big(1), regions: u(3) });
         return;
       default:
         throw new LogFormatError(`unknown record kind ${kind}`);

@@ -118,8 +118,34 @@ export interface VcpuFinished {
   readonly runWallMs: number;
 }
 
+/** A VFIO or KVM-VFIO ioctl returned (main thread). */
+export interface HostIoctl {
+  readonly type: 'host-ioctl';
+  readonly ioctl: string;
+  /** 0 or -errno. */
+  readonly ret: number;
+  readonly errno: string;
+  readonly target: number;
+}
+
+/** A host page pinned or released, or locked memory charged or refunded. */
+export interface HostMemoryChanged {
+  readonly type: 'host-memory';
+  readonly op: 'pin' | 'unpin' | 'charge' | 'refund';
+  /** The host page's address (pin, unpin) or bytes (charge, refund). */
+  readonly value: bigint;
+}
+
+/** The host when the run ended. */
+export interface HostFinal {
+  readonly type: 'host-final';
+  readonly pinnedPages: number;
+  readonly lockedBytes: bigint;
+  readonly regions: number;
+}
+
 export type TcesimEvent =
   | HcallEntered | TierTried | Escalated | Retried | TableWrite | HcallCompleted
-  | TableCreated | FinalEntry | FinalTablesEnd | VcpuFinished;
+  | TableCreated | FinalEntry | FinalTablesEnd | VcpuFinished | HostIoctl | HostMemoryChanged | HostFinal;
 
 export type TcesimEventType = TcesimEvent['type'];

@@ -80,6 +80,20 @@ export const R_F64_HCALL_NS = 3;
 export const R_F64_MAPPED = 4;
 export const R_F64_RUN_WALL_MS = 5;
 
+/**
+ * A host ioctl returned (VFIO container or KVM-VFIO device; src/host): P0 the ioctl
+ * (src/host/ioctl-kinds.ts), P1 its result (0 or -errno), P2 the target (container id or group).
+ */
+export const KIND_IOCTL = 11;
+/** Host memory changed: P0 HOST_PIN/UNPIN/CHARGE/REFUND, P1/P2 lo/hi: the host page's address, or bytes. */
+export const KIND_HOST_MEMORY = 12;
+export const HOST_PIN = 0;
+export const HOST_UNPIN = 1;
+export const HOST_CHARGE = 2;
+export const HOST_REFUND = 3;
+/** The host at the end of a run: P0 pins held, P1/P2 locked bytes lo/hi, P3 preregistered regions. */
+export const KIND_HOST_FINAL = 13;
+
 /** Flags. WRITE/SNAPSHOT/TABLE: the table is a hardware IOMMU table (id = its index). */
 export const FLAG_HW = 1;
 /** CALL: the call wrote the guest-view entry; P8/P9 is the old value. */

@@ -29,6 +29,16 @@ export interface EntryMismatch {
   readonly recorded: bigint;
 }
 
+/** The host rebuilt from its records (pins per page, locked bytes), and what the run recorded at its end. */
+export interface HostReplay {
+  readonly ioctls: number;
+  readonly pinnedPages: number;
+  readonly lockedBytes: bigint;
+  /** A page released more often than pinned, or a refund beyond the charge: the first such record. */
+  readonly underflow: number | null;
+  readonly recorded: { readonly pinnedPages: number; readonly lockedBytes: bigint } | null;
+}
+
 export interface ReplayResult {
   readonly records: number;
   readonly writes: number;
@@ -40,6 +50,8 @@ export interface ReplayResult {
   /** The final tables the run recorded, or null when the log ends before them (killed run). */
   readonly recorded: ReadonlyMap<TableKey, ReadonlyMap<number, bigint>> | null;
   readonly mismatches: readonly EntryMismatch[];
+  /** The host side, when the log has host records (a run with passed-through devices); else null. */
+  readonly host: HostReplay | null;
 }
 
 const MAX_REPORTED = 100;
@@ -54,6 +66,13 @@ export function replayRecords(words: Int32Array, records: number): ReplayResult 
   let entered = 0;
   let completed = 0;
   const events: TcesimEvent[] = [];
+  const pins = new Map<bigint, number>();
+  let hostSeen = false;
+  let ioctls = 0;
+  let pinned = 0;
+  let locked = 0n;
+  let underflow: number | null = null;
+  let hostRecorded: { pinnedPages: number; lockedBytes: bigint } | null = null;
   const tableFor = (m: Map<TableKey, Map<number, bigint>>, key: TableKey): Map<number, bigint> => {
     let t = m.get(key);
     if (t === undefined) m.set(key, (t = new Map()));
@@ -91,6 +110,28 @@ export function replayRecords(words: Int32Array, records: number): ReplayResult 
         case 'final-tables-end':
           finished = true;
           break;
+        case 'host-ioctl':
+          hostSeen = true;
+          ioctls++;
+          break;
+        case 'host-memory': {
+          hostSeen = true;
+          if (e.op === 'pin' || e.op === 'unpin') {
+            const n = (pins.get(e.value) ?? 0) + (e.op === 'pin' ? 1 : -1);
+            if (n < 0 && underflow === null) underflow = r;
+            if (n === 0) pins.delete(e.value);
+            else pins.set(e.value, n);
+            pinned += e.op === 'pin' ? 1 : -1;
+          } else {
+            locked += e.op === 'charge' ? e.value : -e.value;
+            if (locked < 0n && underflow === null) underflow = r;
+          }
+          break;
+        }
+        case 'host-final':
+          hostSeen = true;
+          hostRecorded = { pinnedPages: e.pinnedPages, lockedBytes: e.lockedBytes };
+          break;
         default:
           break;
       }
@@ -112,10 +153,13 @@ export function replayRecords(words: Int32Array, records: number): ReplayResult 
   return {
     records, writes, callsEntered: entered, callsCompleted: completed, tables, chainBreaks,
     recorded: finished ? recorded : null, mismatches,
+    host: hostSeen ? { ioctls, pinnedPages: pinned, lockedBytes: locked, underflow, recorded: hostRecorded } : null,
   };
 }
 
 /** True when the log rebuilds its recorded final tables bit for bit with an unbroken write chain. */
 export function replayVerified(r: ReplayResult): boolean {
-  return r.recorded !== null && r.chainBreaks.length === 0 && r.mismatches.length === 0;
+  const h = r.host;
+  const hostOk = h === null || (h.underflow === null && (h.recorded === null || (h.recorded.pinnedPages === h.pinnedPages && h.recorded.lockedBytes === h.lockedBytes)));
+  return r.recorded !== null && r.chainBreaks.length === 0 && r.mismatches.length === 0 && hostOk;
 }

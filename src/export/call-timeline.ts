@@ -141,6 +141,9 @@ export class CallTimeline {
       case 'final-entry':
       case 'final-tables-end':
       case 'vcpu-finished':
+      case 'host-ioctl':
+      case 'host-memory':
+      case 'host-final':
         return;
       default: {
         const never: never = e;

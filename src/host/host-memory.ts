@@ -4,6 +4,7 @@
  * a v1 map counts twice, and each pin is released exactly once.
  * Runs in: the main thread (the host kernel on behalf of QEMU's ioctls).
  */
+import { HOST_CHARGE, HOST_PIN, HOST_REFUND, HOST_UNPIN } from '../events/layout.js';
 import { ENOMEM } from './errno.js';
 
 export class HostMemory {
@@ -16,12 +17,16 @@ export class HostMemory {
   pinsTaken = 0;
   pinsReleased = 0;
 
+  /** Hears every change (the event log): HOST_PIN/UNPIN with the page's address, HOST_CHARGE/REFUND with bytes. */
+  log: ((op: number, value: number) => void) | null = null;
+
   constructor(readonly pageShift: number, public lockedLimit: number) {}
 
   /** account_locked_vm(+): 0, or -ENOMEM over the limit (nothing charged). */
   charge(bytes: number): number {
     if (this.lockedBytes + bytes > this.lockedLimit) return -ENOMEM;
     this.lockedBytes += bytes;
+    this.log?.(HOST_CHARGE, bytes);
     return 0;
   }
 
@@ -29,6 +34,7 @@ export class HostMemory {
   refund(bytes: number): void {
     if (bytes > this.lockedBytes) throw new Error(`locked memory refund of ${bytes} bytes exceeds the ${this.lockedBytes} charged`);
     this.lockedBytes -= bytes;
+    this.log?.(HOST_REFUND, bytes);
   }
 
   /** Pin the host page holding host physical address hpa. */
@@ -37,6 +43,7 @@ export class HostMemory {
     this.pins.set(page, (this.pins.get(page) ?? 0) + 1);
     this.pinnedPages++;
     this.pinsTaken++;
+    this.log?.(HOST_PIN, page * 2 ** this.pageShift);
   }
 
   /** Release one pin; releasing a page that is not pinned is a bug in the caller, said loudly. */
@@ -48,6 +55,7 @@ export class HostMemory {
     else this.pins.set(page, n - 1);
     this.pinnedPages--;
     this.pinsReleased++;
+    this.log?.(HOST_UNPIN, page * 2 ** this.pageShift);
   }
 
   pinCount(hpa: number): number {

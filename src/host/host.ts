@@ -11,8 +11,8 @@ import { HostMemory } from './host-memory.js';
 import { IommuGroup, type GroupConfig } from './iommu-group.js';
 import { Preregistration } from './prereg.js';
 
-/** Hears every ioctl as it returns (the event log, the report). */
-export type IoctlObserver = (kind: string, ret: IoctlResult, target: string) => void;
+/** Hears every ioctl as it returns (the event log): target is a container's id or a group's. */
+export type IoctlObserver = (kind: string, ret: IoctlResult, target: number) => void;
 
 export class Host {
   readonly memory: HostMemory;
@@ -21,6 +21,8 @@ export class Host {
   /** Ioctl counts by "KIND ERRNO" (e.g. "MAP_DMA OK", "ENABLE EBUSY"). */
   readonly ioctls = new Map<string, number>();
   observer: IoctlObserver | null = null;
+  /** Containers opened so far (each gets the next number as its id). */
+  containersOpened = 0;
   private readonly hwRefs = new Map<number, number>();
 
   constructor(readonly tables: TceTables, readonly config: HostConfig, groups: readonly GroupConfig[]) {
@@ -33,7 +35,7 @@ export class Host {
   }
 
   /** Count an ioctl's result and tell the observer; returns the result. */
-  done(kind: string, ret: IoctlResult, target: string): IoctlResult {
+  done(kind: string, ret: IoctlResult, target: number): IoctlResult {
     const key = `${kind} ${errnoName(ret)}`;
     this.ioctls.set(key, (this.ioctls.get(key) ?? 0) + 1);
     if (this.observer !== null) this.observer(kind, ret, target);

@@ -28,26 +28,26 @@ export class KvmVfioDevice {
     if (!this.host.groups.has(groupId)) ret = -EBADF;
     else if (this.added.has(groupId)) ret = -EEXIST;
     else this.added.add(groupId);
-    return this.host.done('KVM_GROUP_ADD', ret, `group ${groupId}`);
+    return this.host.done('KVM_GROUP_ADD', ret, groupId);
   }
 
   /** KVM_DEV_VFIO_GROUP_DEL: drops one link reference per table of the group. */
   kvmVfioGroupDel(groupId: number): number {
     const g = this.host.groups.get(groupId);
-    if (g === undefined) return this.host.done('KVM_GROUP_DEL', -EBADF, `group ${groupId}`);
-    if (!this.added.delete(groupId)) return this.host.done('KVM_GROUP_DEL', -ENOENT, `group ${groupId}`);
+    if (g === undefined) return this.host.done('KVM_GROUP_DEL', -EBADF, groupId);
+    if (!this.added.delete(groupId)) return this.host.done('KVM_GROUP_DEL', -ENOENT, groupId);
     for (const hw of g.tables()) {
       for (let i = this.links.length - 1; i >= 0; i--) {
         const l = this.links[i]!;
         if (l.hw === hw) this.put(i);
       }
     }
-    return this.host.done('KVM_GROUP_DEL', 0, `group ${groupId}`);
+    return this.host.done('KVM_GROUP_DEL', 0, groupId);
   }
 
   /** KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE {groupfd, tablefd}: the table named by its LIOBN. */
   kvmVfioGroupSetSpaprTce(groupId: number, liobn: number): number {
-    return this.host.done('KVM_SET_SPAPR_TCE', this.setSpaprTce(groupId, liobn), `group ${groupId}`);
+    return this.host.done('KVM_SET_SPAPR_TCE', this.setSpaprTce(groupId, liobn), groupId);
   }
 
   private setSpaprTce(groupId: number, liobn: number): number {

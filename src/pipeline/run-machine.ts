@@ -24,6 +24,7 @@ import type { StepContext } from './steps.js';
 import type { VcpuTotals } from './vcpu.js';
 import { Host } from '../host/host.js';
 import { KvmVfioDevice } from '../host/kvm-vfio.js';
+import { logHost, recordHostFinal } from '../host/host-records.js';
 import { HwWriteCounter, hostSummary, type HostSummary } from '../report/host-report.js';
 import { setUpPassthrough, type Passthrough } from '../userspace/vfio-setup.js';
 import { passthroughArenaEntries } from './machine.js';
@@ -105,6 +106,7 @@ export class RunMachine {
     if (p !== undefined) {
       // QEMU's start: containers, preregistration, host windows and KVM links, before any call.
       this.host = new Host(this.tables, p.host, p.groups);
+      logHost(this.host, this.writer);
       this.kvmVfio = new KvmVfioDevice(this.host);
       for (const d of p.devices) this.passthrough.push(setUpPassthrough(this.tables, this.qemu, this.host, this.kvmVfio, d));
     }
@@ -137,6 +139,7 @@ export class RunMachine {
   /** After every thread has stopped: record the vCPUs' totals and the final tables, drain, close the file. */
   finish(totals: readonly VcpuTotals[], wallMs: number): void {
     recordVcpuTotals(this.writer, totals, wallMs);
+    if (this.host !== null) recordHostFinal(this.host, this.writer);
     recordFinalTables(this.writer, this.tables);
     this.drain.drain();
     this.stream.complete();

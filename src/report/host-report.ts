@@ -5,9 +5,15 @@
  * not-preregistered, … — are rows of the escalation table like every other reason.)
  */
 import type { RecordSink } from '../events/drain.js';
-import { FLAG_HW, KIND_WRITE, RECORD_WORDS, R_HEAD, headFlags, headKind, headTier } from '../events/layout.js';
+import {
+  FLAG_HW, HOST_CHARGE, HOST_PIN, HOST_REFUND, HOST_UNPIN, KIND_HOST_FINAL, KIND_HOST_MEMORY, KIND_IOCTL, KIND_WRITE, RECORD_WORDS,
+  R_HEAD, R_P0, headFlags, headKind, headTier,
+} from '../events/layout.js';
+import { errnoName } from '../host/errno.js';
+import { ioctlKindName } from '../host/ioctl-kinds.js';
 import type { Host } from '../host/host.js';
 import { tierName } from '../papr/tiers.js';
+import type { HostReplay } from '../events/replay.js';
 import type { Passthrough } from '../userspace/vfio-setup.js';
 
 /** Counts hardware-table WRITE records as they are drained, by tier. */
@@ -23,6 +29,54 @@ export class HwWriteCounter implements RecordSink {
       const tier = headTier(head);
       if (tier < 3) this.byTier[tier] = (this.byTier[tier] as number) + 1;
     }
+  }
+}
+
+/**
+ * The host rows from a log's records alone (tcesim report LOG): hardware writes, ioctls by kind
+ * and errno, pins taken and released, locked memory, regions at the end.
+ */
+export class HostRecordStats implements RecordSink {
+  readonly hw = new HwWriteCounter();
+  readonly ioctls = new Map<string, number>();
+  seen = false;
+  pinsTaken = 0;
+  pinsReleased = 0;
+  lockedBytes = 0;
+  regions = -1;
+
+  records(words: Int32Array, count: number): void {
+    this.hw.records(words, count);
+    for (let r = 0; r < count; r++) {
+      const o = r * RECORD_WORDS;
+      const kind = headKind(words[o + R_HEAD] as number);
+      const p = (i: number): number => words[o + R_P0 + i] as number;
+      if (kind === KIND_IOCTL) {
+        this.seen = true;
+        const key = `${ioctlKindName(p(0))} ${errnoName(p(1))}`;
+        this.ioctls.set(key, (this.ioctls.get(key) ?? 0) + 1);
+      } else if (kind === KIND_HOST_MEMORY) {
+        this.seen = true;
+        const value = (p(1) >>> 0) + (p(2) >>> 0) * 4294967296;
+        if (p(0) === HOST_PIN) this.pinsTaken++;
+        else if (p(0) === HOST_UNPIN) this.pinsReleased++;
+        else if (p(0) === HOST_CHARGE) this.lockedBytes += value;
+        else if (p(0) === HOST_REFUND) this.lockedBytes -= value;
+      } else if (kind === KIND_HOST_FINAL) {
+        this.seen = true;
+        this.regions = p(3);
+      }
+    }
+  }
+
+  summary(): HostSummary {
+    const byTier: Record<string, number> = {};
+    this.hw.byTier.forEach((c, t) => { if (c > 0) byTier[tierName(t)] = c; });
+    return {
+      hwWrites: this.hw.count, hwWritesByTier: byTier, pinnedPages: this.pinsTaken - this.pinsReleased,
+      pinsTaken: this.pinsTaken, pinsReleased: this.pinsReleased, lockedBytes: this.lockedBytes, regions: Math.max(0, this.regions),
+      ioctls: [...this.ioctls].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), devices: [],
+    };
   }
 }
 
@@ -69,6 +123,7 @@ export function formatHostReport(s: HostSummary): string {
   const lines: string[] = [];
   lines.push('passed-through devices');
   for (const d of s.devices) lines.push(`  ${d}`);
+  if (s.devices.length === 0) lines.push('  (containers as the ioctls below show)');
   const tiers = Object.entries(s.hwWritesByTier).map(([t, c]) => `${t} ${n(c)}`).join(', ');
   lines.push(`hardware TCE writes: ${n(s.hwWrites)}${tiers === '' ? '' : ` (${tiers})`}`);
   lines.push(`pins: ${n(s.pinnedPages)} held, ${n(s.pinsTaken)} taken, ${n(s.pinsReleased)} released; locked memory ${n(s.lockedBytes)} bytes; preregistered regions ${n(s.regions)}`);
@@ -77,4 +132,13 @@ export function formatHostReport(s: HostSummary): string {
   lines.push(`${'ioctl errno'.padEnd(w)}  ${'count'.padStart(9)}`);
   for (const [k, c] of s.ioctls) lines.push(`${k.padEnd(w)}  ${n(c).padStart(9)}`);
   return lines.join('\n');
+}
+
+/** replay's host line: pins and locked memory rebuilt from the log, against what the run recorded. */
+export function formatHostReplay(h: HostReplay): string {
+  const rebuilt = `${n(h.ioctls)} ioctls; pins held ${n(h.pinnedPages)}, locked memory ${h.lockedBytes.toLocaleString('en-US')} bytes`;
+  const under = h.underflow === null ? '' : `; a release with nothing held at record ${h.underflow}`;
+  if (h.recorded === null) return `host: ${rebuilt} rebuilt${under} (no final host record: the run did not finish)`;
+  const same = h.recorded.pinnedPages === h.pinnedPages && h.recorded.lockedBytes === h.lockedBytes;
+  return `host: ${rebuilt} rebuilt${under}; ${same ? 'as recorded' : `recorded ${n(h.recorded.pinnedPages)} pins, ${h.recorded.lockedBytes.toLocaleString('en-US')} bytes`}`;
 }

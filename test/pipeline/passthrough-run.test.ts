@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../src/cli/run-cli.js';
+import { HOST_PIN, KIND_HOST_MEMORY, RECORD_WORDS, R_HEAD, R_P0, headKind } from '../../src/events/layout.js';
 import { replayRecords, replayVerified } from '../../src/events/replay.js';
 import { reasonName } from '../../src/papr/reasons.js';
 import { tierName } from '../../src/papr/tiers.js';
@@ -80,6 +81,28 @@ test('storage on a passed-through device: QEMU maps INDIRECT lists and unmaps ST
   assert.ok(h.pinsTaken > 400);
   assert.is(h.pinsTaken - h.pinsReleased, h.pinnedPages);
   assert.ok(verified(r));
+});
+
+test('the log rebuilds pins and locked memory; a lost pin record fails verification', () => {
+  const r = run('machine-v1.json', { calls: 500 });
+  const words = r.records!;
+  const rep = replayRecords(words, r.recordCount);
+  assert.ok(rep.host !== null);
+  assert.equal(rep.host!.recorded, { pinnedPages: rep.host!.pinnedPages, lockedBytes: rep.host!.lockedBytes });
+  assert.is(rep.host!.pinnedPages, r.host!.pinnedPages);
+  assert.is(rep.host!.lockedBytes, BigInt(r.host!.lockedBytes));
+  assert.is(rep.host!.ioctls, r.host!.ioctls.reduce((n, [, c]) => n + c, 0));
+  // Drop the first pin record (turn it into padding): the rebuilt pins no longer match.
+  const tampered = words.slice();
+  for (let i = 0; i < r.recordCount; i++) {
+    const head = tampered[i * RECORD_WORDS + R_HEAD]!;
+    if (headKind(head) === KIND_HOST_MEMORY && tampered[i * RECORD_WORDS + R_P0] === HOST_PIN) {
+      tampered[i * RECORD_WORDS + R_HEAD] = head & ~0xff;
+      break;
+    }
+  }
+  const bad = replayRecords(tampered, r.recordCount);
+  assert.not.ok(replayVerified(bad));
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'tcesim-machine-'));

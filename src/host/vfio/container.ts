@@ -43,7 +43,12 @@ export class VfioContainer implements GroupOwner {
   /** Bound to QEMU's mm by the first ioctl that needs one (register, enable, create, remove). */
   mmBound = false;
 
-  constructor(readonly host: Host, readonly name: string) {}
+  /** Numbered in opening order (event records name containers by it). */
+  readonly id: number;
+
+  constructor(readonly host: Host, readonly name: string) {
+    this.id = ++host.containersOpened;
+  }
 
   get v2(): boolean {
     return this.iommu === 'v2';

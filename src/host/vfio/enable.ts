@@ -7,7 +7,7 @@ import { EBADF, EBUSY, ENODEV, ENOTTY, EPERM } from '../errno.js';
 import type { VfioContainer } from './container.js';
 
 export function vfioIommuEnable(c: VfioContainer): number {
-  return c.host.done('ENABLE', enable(c), c.name);
+  return c.host.done('ENABLE', enable(c), c.id);
 }
 
 function enable(c: VfioContainer): number {
@@ -29,7 +29,7 @@ function enable(c: VfioContainer): number {
 
 /** Always 0 on v1: refunds what ENABLE charged, if it did. */
 export function vfioIommuDisable(c: VfioContainer): number {
-  return c.host.done('DISABLE', disable(c), c.name);
+  return c.host.done('DISABLE', disable(c), c.id);
 }
 
 function disable(c: VfioContainer): number {

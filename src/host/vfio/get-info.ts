@@ -17,7 +17,7 @@ export interface SpaprTceInfo {
 
 export function vfioIommuSpaprTceGetInfo(c: VfioContainer): { ret: number; info?: SpaprTceInfo } {
   const r = getInfo(c);
-  c.host.done('GET_INFO', r.ret, c.name);
+  c.host.done('GET_INFO', r.ret, c.id);
   return r;
 }
 

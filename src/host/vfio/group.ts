@@ -10,7 +10,7 @@ import { MAX_CONTAINER_TABLES, type VfioContainer } from './container.js';
 
 /** VFIO_GROUP_SET_CONTAINER: the group joins; with an IOMMU driver set, the driver attaches it now. */
 export function vfioGroupSetContainer(c: VfioContainer, groupId: number): number {
-  return c.host.done('GROUP_SET_CONTAINER', groupSetContainer(c, groupId), c.name);
+  return c.host.done('GROUP_SET_CONTAINER', groupSetContainer(c, groupId), c.id);
 }
 
 function groupSetContainer(c: VfioContainer, groupId: number): number {
@@ -29,7 +29,7 @@ function groupSetContainer(c: VfioContainer, groupId: number): number {
 
 /** VFIO_GROUP_UNSET_CONTAINER: a group not in this container is -EINVAL (detaching twice is safe). */
 export function vfioGroupUnsetContainer(c: VfioContainer, groupId: number): number {
-  return c.host.done('GROUP_UNSET_CONTAINER', groupUnsetContainer(c, groupId), c.name);
+  return c.host.done('GROUP_UNSET_CONTAINER', groupUnsetContainer(c, groupId), c.id);
 }
 
 export function groupUnsetContainer(c: VfioContainer, groupId: number): number {

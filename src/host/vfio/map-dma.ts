@@ -20,7 +20,7 @@ export interface DmaMap {
 }
 
 export function vfioIommuMapDma(c: VfioContainer, m: DmaMap): number {
-  return c.host.done('MAP_DMA', mapDma(c, m), c.name);
+  return c.host.done('MAP_DMA', mapDma(c, m), c.id);
 }
 
 function mapDma(c: VfioContainer, m: DmaMap): number {

@@ -18,7 +18,7 @@ function aligned(c: VfioContainer, r: MemoryRange): boolean {
 }
 
 export function vfioIommuSpaprRegisterMemory(c: VfioContainer, r: MemoryRange): number {
-  return c.host.done('REGISTER_MEMORY', register(c, r), c.name);
+  return c.host.done('REGISTER_MEMORY', register(c, r), c.id);
 }
 
 function register(c: VfioContainer, r: MemoryRange): number {
@@ -39,7 +39,7 @@ function register(c: VfioContainer, r: MemoryRange): number {
 }
 
 export function vfioIommuSpaprUnregisterMemory(c: VfioContainer, r: MemoryRange): number {
-  return c.host.done('UNREGISTER_MEMORY', unregister(c, r), c.name);
+  return c.host.done('UNREGISTER_MEMORY', unregister(c, r), c.id);
 }
 
 function unregister(c: VfioContainer, r: MemoryRange): number {

@@ -10,11 +10,11 @@ import { MAX_CONTAINER_TABLES, type VfioContainer } from './container.js';
 
 /** close(container fd). */
 export function vfioContainerRelease(c: VfioContainer): number {
-  if (c.released) return c.host.done('RELEASE', -EBADF, c.name);
+  if (c.released) return c.host.done('RELEASE', -EBADF, c.id);
   while (c.members.length > 0) groupUnsetContainer(c, (c.members[0] as { id: number }).id);
   if (c.iommu !== 'none') tceIommuRelease(c);
   c.released = true;
-  return c.host.done('RELEASE', 0, c.name);
+  return c.host.done('RELEASE', 0, c.id);
 }
 
 /** The IOMMU driver's release: what the container still holds goes back. */

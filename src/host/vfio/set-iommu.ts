@@ -11,12 +11,12 @@ import { VfioContainer } from './container.js';
 /** open("/dev/vfio/vfio"). */
 export function vfioOpenContainer(host: Host, name: string): VfioContainer {
   const c = new VfioContainer(host, name);
-  host.done('OPEN', 0, name);
+  host.done('OPEN', 0, c.id);
   return c;
 }
 
 export function vfioSetIommu(c: VfioContainer, type: 'v1' | 'v2'): number {
-  return c.host.done('SET_IOMMU', setIommu(c, type), c.name);
+  return c.host.done('SET_IOMMU', setIommu(c, type), c.id);
 }
 
 function setIommu(c: VfioContainer, type: 'v1' | 'v2'): number {

@@ -15,7 +15,7 @@ export interface TceCreate {
 
 export function vfioIommuSpaprTceCreate(c: VfioContainer, w: TceCreate): { ret: number; startAddr?: bigint } {
   const r = tceCreate(c, w);
-  c.host.done('TCE_CREATE', r.ret, c.name);
+  c.host.done('TCE_CREATE', r.ret, c.id);
   return r;
 }
 

@@ -6,7 +6,7 @@ import { EBADF, EINVAL, ENOTTY, ENXIO, EPERM } from '../errno.js';
 import { MAX_CONTAINER_TABLES, type VfioContainer } from './container.js';
 
 export function vfioIommuSpaprTceRemove(c: VfioContainer, startAddr: bigint, flags = 0): number {
-  return c.host.done('TCE_REMOVE', tceRemove(c, startAddr, flags), c.name);
+  return c.host.done('TCE_REMOVE', tceRemove(c, startAddr, flags), c.id);
 }
 
 function tceRemove(c: VfioContainer, startAddr: bigint, flags: number): number {

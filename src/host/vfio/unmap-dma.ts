@@ -13,7 +13,7 @@ export interface DmaUnmap {
 }
 
 export function vfioIommuUnmapDma(c: VfioContainer, u: DmaUnmap): number {
-  return c.host.done('UNMAP_DMA', unmapDma(c, u), c.name);
+  return c.host.done('UNMAP_DMA', unmapDma(c, u), c.id);
 }
 
 function unmapDma(c: VfioContainer, u: DmaUnmap): number {
