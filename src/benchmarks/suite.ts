@@ -17,6 +17,7 @@ import {
 import { escalationProfile } from './profile.js';
 import { BARE_STORE_ROW, REALMODE_ROW_NAMES, realmodeRows } from './realmode-rows.js';
 import { benchmarkRecord } from './records.js';
+import { runSpeedRows, speedRowNames, speedSettings, type SpeedOutcome } from './speed-rows.js';
 import { suiteWorkloads, type SkippedWorkload } from './workloads.js';
 
 export const BARE_A_ROW = 'bare A: worker message round trip';
@@ -62,6 +63,7 @@ export function planSuite(config: SuiteConfig): SuitePlan {
     ...all.flatMap((c) => PIPELINE_METRICS.map((m) => pipelineRowName(c, m))),
     ...(all.length > 0 ? [BARE_A_ROW, BARE_B_ROW] : []),
     ...(hasGain ? [GAIN_MODELLED_ROW, GAIN_WALL_ROW] : []),
+    ...speedRowNames(),
   ];
   // Without the g and y flags: test() would otherwise carry lastIndex from one name to the next.
   const f = config.filter === null ? null : new RegExp(config.filter.source, config.filter.flags.replace(/[gy]/g, ''));
@@ -85,6 +87,8 @@ export interface SuiteOutput {
   readonly plan: SuitePlan;
   readonly micro: readonly MicroResult[];
   readonly pipeline: PipelineOutcome | null;
+  /** The speed rows (src/benchmarks/speed-rows.ts), or null when none was chosen. */
+  readonly speed?: SpeedOutcome | null;
 }
 
 export function suiteCosts(config: SuiteConfig): CostTable {
@@ -183,13 +187,16 @@ export async function runSuite(config: SuiteConfig, progress: (line: string) => 
       }
     }
   }
+  const wantedRow = (name: string): boolean => config.filter === null || new RegExp(config.filter.source, config.filter.flags.replace(/[gy]/g, '')).test(name);
+  const speed = speedRowNames().some(wantedRow) ? await runSpeedRows(speedSettings(config.quick), wantedRow, progress) : null;
+  if (speed !== null) benchmarks.push(...speed.records);
   if (config.filter !== null) notes.push(`filter /${config.filter.source}/: ${benchmarks.length} benchmark(s) of ${plan.names.length}`);
 
   const file: BenchFile = {
     format: BENCH_FORMAT, version: BENCH_VERSION, date, machine, node: process.version, git,
     options: configRecord(config), benchmarks, profile, notes,
   };
-  return { file, plan, micro, pipeline };
+  return { file, plan, micro, pipeline, speed };
 }
 
 /** Median of a combination's figure over its repeats (NaN when it has none). */

@@ -112,6 +112,7 @@ export function formatSuite(s: SuiteOutput): string[] {
     return [r.workload, r.mode, formatCount(r.calls), answered(r.answeredBy), esc === '' ? 'none' : esc];
   }), [1, 4]));
 
+  if (s.speed) out.push(...s.speed.lines);
   if (f.notes.length > 0) out.push('', ...f.notes.map((n) => `note: ${n}`));
   return out;
 }

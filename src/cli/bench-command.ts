@@ -18,6 +18,8 @@ Runs the benchmark suite and prints one table per part:
               calls/s (wall and modelled), the DMA bandwidth they sustain, and the ratio to
               the bare limits (the locked store; the worker and pool round trips)
   gain        realmode over userspace on nic, beside seed 002's 220 -> 750-1020 MB/s
+  speed       thread hops beside the bare spin and futex round trips, nic virtmode and
+              userspace calls/s on 1, 2, 4 vCPUs, a 400k-call trace replayed per mode
   profile     per workload and mode, a fixed-seed inline run's calls per answering tier and
               escalations per reason (exact)
 

@@ -39,6 +39,8 @@ a piscina pool for virtual mode, the QEMU model on the main thread. Prints the r
   --pool-threads N  virtual-mode pool threads                                [${d0.poolThreads}]
   --pool-atomics A  piscina atomics: ${POOL_ATOMICS.join(' | ')}                 [${d0.poolAtomics}]
   --pool-tasks N    piscina concurrentTasksPerWorker                         [${d0.poolTasksPerWorker}]
+  --poll-us N       a thread polls up to N us for a hand-off before it sleeps, adaptively,
+                    as KVM's halt_poll_ns (0: always sleep; wall-clock only)  [${d0.pollUs}]
   --ring N          event ring size in records, a power of two              [524288]
   --cost NAME=NS    override one modelled cost (repeatable; see docs/modelled-time.md)
   --costs FILE      override modelled costs from a JSON object of NAME: NS
@@ -147,6 +149,7 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
       'crash-pool-at-write': { type: 'string' }, trace: { type: 'string' }, 'trace-table': { type: 'string', multiple: true },
       'emit-qemu-trace': { type: 'string' }, 'pool-atomics': { type: 'string' }, 'pool-tasks': { type: 'string' },
       ...MACHINE_OPTIONS,
+      'poll-us': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`run takes no positional arguments, got ${positionals.join(' ')}`);
@@ -180,6 +183,7 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
     poolThreads: intOption('pool-threads', values['pool-threads'], d.poolThreads),
     poolAtomics: poolAtomicsOption(values['pool-atomics'], d.poolAtomics),
     poolTasksPerWorker: intOption('pool-tasks', values['pool-tasks'], d.poolTasksPerWorker),
+    pollUs: intOption('poll-us', values['poll-us'], d.pollUs),
     keepRecords: false,
     crashPoolAtWrite: intOption('crash-pool-at-write', values['crash-pool-at-write'], 0),
     inline: values.inline ?? false,

@@ -51,6 +51,8 @@ export const F_RES_POS = 26;
 export const F_RES_END = 27;
 /** times a crashed worker's tier has been tried again for this call */
 export const F_ATTEMPT = 28;
+/** 1 while the vCPU sleeps waiting for its answer (src/pipeline/halt-poll.ts wake()) */
+export const F_SLEEPING = 29;
 export const FRAME_WORDS = 32;
 export const FRAME_BYTES = FRAME_WORDS * 4;
 

@@ -1,6 +1,10 @@
-/** F_STATE of a vCPU's frame: how a vCPU thread waits for an answer another thread gives. */
+/** F_STATE of a vCPU's frame: where a call that left its vCPU thread stands, and how the vCPU waits for it. */
 export const FRAME_LOCAL = 0;
-/** The call is with the kernel or userspace step; the vCPU sleeps on the word. */
-export const FRAME_PENDING = 1;
+/** Queued for the kernel step: a virtual-mode pool server will claim it. */
+export const FRAME_KERNEL = 1;
 /** The answer is in the frame. */
 export const FRAME_DONE = 2;
+/** Claimed by a pool server, which runs the kernel step (F_SERVER of the hand-off words says which). */
+export const FRAME_KERNEL_BUSY = 3;
+/** Queued for the userspace step on the main thread. */
+export const FRAME_USER = 4;

@@ -3,6 +3,7 @@ import type { SpaprTraceObserver } from '../userspace/trace-observer.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { defaultCosts, type CostTable } from './costs.js';
 import type { MachineDescription } from './machine-file.js';
+import { DEFAULT_POLL_US, MAX_POLL_US } from './halt-poll.js';
 import { defaultPoolSettings, isPoolAtomics, POOL_ATOMICS, type PoolAtomics } from './pool-settings.js';
 
 export interface RunOptions {
@@ -26,6 +27,12 @@ export interface RunOptions {
   poolAtomics: PoolAtomics;
   /** piscina `concurrentTasksPerWorker` for the pool. */
   poolTasksPerWorker: number;
+  /**
+   * Largest window, microseconds, a thread polls for a hand-off before it sleeps (KVM's
+   * halt_poll_ns; src/pipeline/halt-poll.ts); 0: every hand-off sleeps. Wall-clock only: the
+   * modelled clock and every path are the same for any value.
+   */
+  pollUs: number;
   /** Keep every record in memory (for replay in the same process and tests). */
   keepRecords: boolean;
   /** Fault injection: the pool worker making the Nth table write (1-based, run-wide) dies right after it. 0: none. */
@@ -56,6 +63,7 @@ export function defaultRunOptions(): RunOptions {
     poolThreads: defaultPoolSettings().threads,
     poolAtomics: defaultPoolSettings().atomics,
     poolTasksPerWorker: defaultPoolSettings().concurrentTasksPerWorker,
+    pollUs: DEFAULT_POLL_US,
     keepRecords: false,
     crashPoolAtWrite: 0,
     qemuTrace: null,
@@ -73,6 +81,7 @@ export function checkRunOptions(o: RunOptions): void {
   int('pool threads', o.poolThreads, 1, 16);
   int('pool tasks per worker', o.poolTasksPerWorker, 1, 16);
   if (!isPoolAtomics(o.poolAtomics)) throw new RangeError(`pool atomics ${JSON.stringify(o.poolAtomics)} must be one of ${POOL_ATOMICS.join(', ')}`);
+  int('poll-us', o.pollUs, 0, MAX_POLL_US);
   int('crash-pool-at-write', o.crashPoolAtWrite, 0, 2 ** 31 - 1);
   if (!Number.isInteger(o.ringRecords) || o.ringRecords < 1024 || (o.ringRecords & (o.ringRecords - 1)) !== 0 || o.ringRecords > 2 ** 24) {
     throw new RangeError(`ring records ${o.ringRecords} must be a power of two from 1024 to 2^24`);

@@ -1,35 +1,50 @@
 /**
- * The pipeline on threads: vCPU workers run real mode inline; a call they give up comes here
- * as one message, goes to the virtual-mode pool (piscina) and, if the kernel gives it up too,
- * to the userspace step on this thread. The pool answers the vCPU itself when it can.
+ * The pipeline on threads: vCPU workers run real mode inline; a call they give up is queued
+ * in its frame for the virtual-mode pool (piscina threads, each running one serve task) and,
+ * if the kernel gives it up too, for the userspace step on this thread. The pool answers the
+ * vCPU itself when it can. Every hand-off goes through shared memory: the receiver polls for a
+ * short adaptive window, then sleeps (halt-poll.ts, hand-off.ts); this thread waits with
+ * Atomics.waitAsync so its event loop keeps running.
  *
- * A pool worker that dies mid-call is recovered here: the table lock it held is released, the
- * log records it had reserved are padded, a RETRY record is logged, and the call goes to the
- * pool again; it completes exactly once.
+ * A pool worker that dies mid-call is recovered here when piscina rejects its serve task: the
+ * table lock it held is released, the log records it had reserved are padded, a RETRY record
+ * is logged, the call is queued for the pool again and a new serve task replaces the dead
+ * one; the call completes exactly once.
  */
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Observable } from 'rxjs';
 import type { TcesimEvent } from '../events/events.js';
 import { padAbandoned } from '../events/writer.js';
-import { F_LOCKED, F_RES_END, F_RES_POS, F_SEQ, F_STATE } from '../papr/frame.js';
+import { F_LOCKED, F_RES_END, F_RES_POS, F_SEQ, F_SLEEPING, F_STATE } from '../papr/frame.js';
+import { wake } from './halt-poll.js';
 import { REASON_WORKER_CRASHED } from '../papr/reasons.js';
 import { TIER_VIRTMODE } from '../papr/tiers.js';
 import { unlock } from '../shared-memory/lock.js';
-import type { KernelTask, PoolSetup } from '../virtmode/pool-worker.js';
+import type { PoolSetup, ServeTask } from '../virtmode/pool-worker.js';
 import type { PoolSettings } from './pool-settings.js';
-import { FRAME_DONE } from './frame-states.js';
+import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER } from './frame-states.js';
+import { watchCores } from './core-watch.js';
+import { allocateHandOff, H_CROWDED, H_POOL_BELL, H_SERVER, H_STOP, H_USER_BELL, H_USER_SLEEPERS, handOffPoll, MAX_POOL_SERVERS, ringBell } from './hand-off.js';
 import { RunLifecycle } from './run-events.js';
 import { RunMachine } from './run-machine.js';
 import type { RunOptions } from './run-options.js';
 import type { RunResult } from './run-result.js';
-import { STEP_NEXT, userspaceStep } from './steps.js';
+import { userspaceStep } from './steps.js';
 import type { VcpuTotals } from './vcpu.js';
 import type { VcpuMessage, VcpuWorkerSetup } from './vcpu-worker.js';
 
 /** Tries of one call's kernel step before the run gives up on a pool that keeps dying. */
 const MAX_KERNEL_ATTEMPTS = 4;
 const DRAIN_INTERVAL_MS = 2;
+/** The longest this thread serves userspace calls back to back before it lets its event loop run. */
+const USER_YIELD_MS = 1;
+/** The longest this thread sleeps on the userspace doorbell before it looks again. */
+const USER_SLEEP_MS = 50;
+
+type WaitAsync = (word: Int32Array, index: number, value: number, timeoutMs: number) => { async: boolean; value: Promise<string> | string };
+/** Atomics.waitAsync (ES2024, in Node 20; not in this project's ES2022 lib types). */
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 const PROGRESS_INTERVAL_MS = 250;
 
 /**
@@ -49,11 +64,14 @@ export async function runThreaded(
   const control = new SharedArrayBuffer(4 * (1 + n));
   const controlWords = new Int32Array(control);
   const faults = new SharedArrayBuffer(16);
+  const handOff = allocateHandOff(options.pollUs);
+  const words = new Int32Array(handOff.words);
   const poolSetup: PoolSetup = {
     shared: m.shared, ring: m.ring, frames: m.frames, firstTier: m.firstTier, costs: options.costs,
-    faults, crashAtWrite: options.crashPoolAtWrite,
+    faults, crashAtWrite: options.crashPoolAtWrite, vcpus: n, handOff,
   };
-  const piscina = new Piscina<KernelTask, number>({
+  if (ps.threads > MAX_POOL_SERVERS) throw new RangeError(`pool threads ${ps.threads} must be at most ${MAX_POOL_SERVERS}`);
+  const piscina = new Piscina<ServeTask, number>({
     filename: new URL('../virtmode/pool-worker.js', import.meta.url).href,
     workerData: poolSetup,
     minThreads: ps.threads,
@@ -72,7 +90,7 @@ export async function runThreaded(
   const answer = (v: number): void => {
     const f = frames[v]!.f;
     Atomics.store(f, F_STATE, FRAME_DONE);
-    Atomics.notify(f, F_STATE);
+    wake(f, F_STATE, f, F_SLEEPING);
   };
 
   /** A pool worker died with vCPU v's call: free what it held, log the retry. */
@@ -90,32 +108,84 @@ export async function runThreaded(
     lifecycle.emit('worker-crashed', { vcpu: v, seq: f[F_SEQ] as number, attempt, error: String(error) });
   };
 
-  const hop = async (v: number): Promise<void> => {
-    const { f, fd } = frames[v]!;
+  /** Which call of each vCPU was retried, and how often (MAX_KERNEL_ATTEMPTS). */
+  const attempts = frames.map(() => ({ seq: -1, count: 0 }));
+  let stopping = false;
+
+  /** Pool server i's worker died: queue the call it held again, once recovered. */
+  const serverDied = (i: number, error: unknown): void => {
+    const v = Atomics.exchange(words, H_SERVER + i, 0) - 1;
+    if (v < 0) return;
+    const f = frames[v]!.f;
+    // Died after answering or handing on: the call has gone on without it.
+    if (Atomics.load(f, F_STATE) !== FRAME_KERNEL_BUSY) return;
+    const a = attempts[v]!;
     const seq = f[F_SEQ] as number;
-    for (let attempt = 1; ; attempt++) {
-      let r: number;
+    if (a.seq !== seq) {
+      a.seq = seq;
+      a.count = 0;
+    }
+    a.count++;
+    recover(v, a.count, error);
+    if (a.count >= MAX_KERNEL_ATTEMPTS) throw new Error(`vCPU ${v} call ${seq}: the virtual-mode pool died ${a.count} times`);
+    Atomics.store(f, F_STATE, FRAME_KERNEL);
+    ringBell(words, H_POOL_BELL);
+  };
+
+  /** Pool server i: one serve task at a time on a piscina thread, replaced when its worker dies. */
+  const server = async (i: number): Promise<void> => {
+    for (;;) {
       try {
-        r = await piscina.run({ vcpu: v });
+        await piscina.run({ server: i });
+        return;
       } catch (e) {
-        // Died after answering: the vCPU has its answer (and may be on its next call already).
-        if (Atomics.load(f, F_STATE) === FRAME_DONE || f[F_SEQ] !== seq) return;
-        recover(v, attempt, e);
-        if (attempt >= MAX_KERNEL_ATTEMPTS) throw new Error(`vCPU ${v} call ${f[F_SEQ]}: the virtual-mode pool died ${attempt} times`);
+        serverDied(i, e);
+        if (stopping) return;
+      }
+    }
+  };
+
+  /** Answer every call queued for userspace; how many there were. */
+  const serveUser = (): number => {
+    let served = 0;
+    for (let v = 0; v < n; v++) {
+      const { f, fd } = frames[v]!;
+      if (Atomics.load(f, F_STATE) !== FRAME_USER) continue;
+      userspaceStep(m.main, m.qemu, m.hcalls, f, fd);
+      answer(v);
+      served++;
+    }
+    return served;
+  };
+
+  /** This thread's side: serve userspace calls, polling the doorbell, then sleeping without blocking the event loop. */
+  const mainPoll = handOffPoll(handOff, words);
+  const userLoop = async (): Promise<void> => {
+    let lastYield = performance.now();
+    while (!stopping) {
+      const seen = Atomics.load(words, H_USER_BELL);
+      if (serveUser() > 0) {
+        if (performance.now() - lastYield > USER_YIELD_MS) {
+          await new Promise<void>((r) => setImmediate(r));
+          lastYield = performance.now();
+        }
         continue;
       }
-      if (r === STEP_NEXT) {
-        userspaceStep(m.main, m.qemu, m.hcalls, f, fd);
-        answer(v);
-      }
-      return;
+      const t0 = performance.now();
+      if (mainPoll.poll(words, H_USER_BELL, seen, false)) continue;
+      Atomics.add(words, H_USER_SLEEPERS, 1);
+      const r = waitAsync(words, H_USER_BELL, seen, USER_SLEEP_MS);
+      if (r.async) await r.value;
+      Atomics.sub(words, H_USER_SLEEPERS, 1);
+      mainPoll.adapt((performance.now() - t0) * 1e6);
+      lastYield = performance.now();
     }
   };
 
   const workers: Worker[] = [];
-  const inFlight = new Set<Promise<void>>();
+  let fail: (e: Error) => void = () => undefined;
   const allDone = new Promise<void>((resolve, reject) => {
-    const fail = (e: Error): void => {
+    fail = (e: Error): void => {
       failure ??= e;
       reject(e);
     };
@@ -123,15 +193,10 @@ export async function runThreaded(
       const setup: VcpuWorkerSetup = {
         shared: m.shared, ring: m.ring, frames: m.frames, vcpu: v, vcpus: n, firstTier: m.firstTier,
         workload: options.workload, workloadParams: options.workloadParams, seed: options.seed, calls: options.calls, costs: options.costs, control,
+        handOff,
       };
       const w = new Worker(new URL('./vcpu-worker.js', import.meta.url), { workerData: setup });
-      w.on('message', (msg: number | VcpuMessage) => {
-        if (typeof msg === 'number') {
-          const h = hop(msg).catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
-          inFlight.add(h);
-          void h.finally(() => inFlight.delete(h));
-          return;
-        }
+      w.on('message', (msg: VcpuMessage) => {
         totals[msg.totals.vcpu] = msg.totals;
         lifecycle.emit('vcpu-finished', msg.totals);
         if (totals.filter((x) => x !== undefined).length === n) {
@@ -148,6 +213,7 @@ export async function runThreaded(
   });
 
   const drainTimer = setInterval(() => m.drain.drain(), DRAIN_INTERVAL_MS);
+  const stopWatch = options.pollUs > 0 ? watchCores(words, H_CROWDED) : () => undefined;
   const total = n * options.calls;
   const progressTimer = setInterval(() => {
     let done = 0;
@@ -155,6 +221,9 @@ export async function runThreaded(
     lifecycle.emit('progress', done, total);
   }, PROGRESS_INTERVAL_MS);
   lifecycle.emit('run-started', { mode: options.mode, vcpus: n, workload: options.workload, callsPerVcpu: options.calls });
+  const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+  const servers = Array.from({ length: ps.threads }, (_, i) => server(i).catch((e: unknown) => fail(toError(e))));
+  const user = userLoop().catch((e: unknown) => fail(toError(e)));
   start = performance.now();
   Atomics.store(controlWords, 0, 1);
   Atomics.notify(controlWords, 0);
@@ -163,9 +232,16 @@ export async function runThreaded(
   } finally {
     clearInterval(drainTimer);
     clearInterval(progressTimer);
+    stopWatch();
     if (failure !== null) await Promise.all(workers.map((w) => w.terminate()));
-    // The pool answers a vCPU before its task settles here: let every task settle first.
-    await Promise.allSettled([...inFlight]);
+    // Every vCPU has its answers (or the run failed): stop the servers and this thread's loop.
+    stopping = true;
+    Atomics.store(words, H_STOP, 1);
+    Atomics.add(words, H_POOL_BELL, 1);
+    Atomics.notify(words, H_POOL_BELL);
+    Atomics.add(words, H_USER_BELL, 1);
+    Atomics.notify(words, H_USER_BELL);
+    await Promise.allSettled([...servers, user]);
     await piscina.destroy();
   }
   m.drain.drain();

@@ -1,19 +1,22 @@
 /**
  * A vCPU thread: makes its workload's calls one at a time. Real mode runs right here; a call
- * real mode gives up goes to the main thread (one message), and this thread sleeps on its
- * frame until whichever tier answers wakes it.
+ * real mode gives up is queued in its frame for the virtual-mode pool (the pool's doorbell
+ * rung), and this thread waits on its frame until whichever tier answers: polling it for a
+ * short adaptive window, then sleeping (halt-poll.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RH_TAIL } from '../events/layout.js';
 import { EventRing } from '../events/ring.js';
-import { F_STATE, F_WALL_F64 } from '../papr/frame.js';
-import { FRAME_DONE, FRAME_LOCAL, FRAME_PENDING } from './frame-states.js';
+import { F_SLEEPING, F_STATE, F_WALL_F64 } from '../papr/frame.js';
+import { FRAME_DONE, FRAME_KERNEL, FRAME_LOCAL } from './frame-states.js';
+import { H_POOL_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
 import { STEP_NEXT, wallNowMs } from './steps.js';
 import { Vcpu, type VcpuSetup } from './vcpu.js';
 
 export interface VcpuWorkerSetup extends VcpuSetup {
   /** [0] go flag, [1 + vcpu] calls done so far. */
   readonly control: SharedArrayBuffer;
+  readonly handOff: HandOffSetup;
 }
 
 export type VcpuMessage = { readonly type: 'done'; readonly totals: Vcpu['totals'] };
@@ -25,6 +28,8 @@ const control = new Int32Array(setup.control);
 const v = new Vcpu(setup);
 const ring = new EventRing(setup.ring);
 const f = v.f;
+const words = new Int32Array(setup.handOff.words);
+const poll = handOffPoll(setup.handOff, words);
 
 /**
  * Keep the ring from filling: outside any hypercall, wait while it is more than half full.
@@ -40,10 +45,9 @@ for (let seq = 0; seq < setup.calls; seq++) {
   if ((seq & 15) === 0) backpressure();
   if (v.begin(seq) === STEP_NEXT) {
     v.fd[F_WALL_F64] = wallNowMs();
-    Atomics.store(f, F_STATE, FRAME_PENDING);
-    port.postMessage(setup.vcpu);
-    while (Atomics.load(f, F_STATE) === FRAME_PENDING) Atomics.wait(f, F_STATE, FRAME_PENDING, 1000);
-    if (Atomics.load(f, F_STATE) !== FRAME_DONE) throw new Error(`vCPU ${setup.vcpu}: call ${seq} woke without an answer`);
+    Atomics.store(f, F_STATE, FRAME_KERNEL);
+    ringBell(words, H_POOL_BELL);
+    poll.waitFor(f, F_STATE, FRAME_DONE, f, F_SLEEPING);
     Atomics.store(f, F_STATE, FRAME_LOCAL);
   }
   v.end();

@@ -1,16 +1,25 @@
 /**
- * The virtual-mode pool worker (piscina): it receives the shared machine, the event ring and
- * the vCPU frames once, in workerData; a task carries only the number of the vCPU whose frame
- * holds the call. It runs the kernel step and, when it answers, wakes the vCPU itself.
+ * The virtual-mode pool worker (piscina): it receives the shared machine, the event ring, the
+ * vCPU frames and the hand-off words once, in workerData. Its one task is to serve: claim any
+ * call a vCPU queued (frame FRAME_KERNEL), run the kernel step, and either answer the vCPU
+ * itself or queue the call for the userspace step on the main thread, until the run stops.
+ * Between calls it polls the pool's doorbell for a short adaptive window, then sleeps on it
+ * (src/pipeline/halt-poll.ts), so a hop costs a spin when a core is free.
+ *
+ * piscina still owns the threads: it starts them, replaces one that dies, and rejects the
+ * serve task of a dead worker, which is how the main thread learns to recover the call that
+ * worker held (src/pipeline/threaded-run.ts).
  */
 import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { THREAD_POOL, threadWord } from '../events/layout.js';
 import { EventWriter } from '../events/writer.js';
 import type { SharedRing } from '../events/ring.js';
-import { F_STATE, FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
+import { F_SLEEPING, F_STATE, FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
+import { wake } from '../pipeline/halt-poll.js';
+import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER } from '../pipeline/frame-states.js';
+import { H_POOL_BELL, H_POOL_SLEEPERS, H_SERVER, H_STOP, H_USER_BELL, handOffPoll, ringBell, type HandOffSetup } from '../pipeline/hand-off.js';
 import { TierMeter, type CostTable } from '../pipeline/costs.js';
-import { FRAME_DONE } from '../pipeline/frame-states.js';
 import { STEP_ANSWERED, kernelStep, type StepContext } from '../pipeline/steps.js';
 import { TceTables, type SharedMachine } from '../shared-memory/tce-tables.js';
 
@@ -23,10 +32,13 @@ export interface PoolSetup {
   /** Fault injection: [0] counts the pool's table writes; the write numbered crashAtWrite ends this thread. */
   readonly faults: SharedArrayBuffer;
   readonly crashAtWrite: number;
+  readonly vcpus: number;
+  readonly handOff: HandOffSetup;
 }
 
-export interface KernelTask {
-  readonly vcpu: number;
+/** A serve task: pool server number `server` (its word in the hand-off words). */
+export interface ServeTask {
+  readonly server: number;
 }
 
 /** A writer that, for fault injection, ends its thread right after a chosen table write. */
@@ -49,15 +61,61 @@ w.thread = threadWord(THREAD_POOL, threadId);
 t.writeLog = w;
 const ctx: StepContext = { t, w, meter: new TierMeter(setup.costs) };
 
-export default function kernelTask(task: KernelTask): number {
-  const f = new Int32Array(setup.frames, task.vcpu * FRAME_BYTES, FRAME_WORDS);
-  const fd = new Float64Array(setup.frames, task.vcpu * FRAME_BYTES, FRAME_WORDS / 2);
+const frames = Array.from({ length: setup.vcpus }, (_, v) => ({
+  f: new Int32Array(setup.frames, v * FRAME_BYTES, FRAME_WORDS),
+  fd: new Float64Array(setup.frames, v * FRAME_BYTES, FRAME_WORDS / 2),
+}));
+const words = new Int32Array(setup.handOff.words);
+const poll = handOffPoll(setup.handOff, words);
+let next = 0;
+
+/** Claim a queued call (round robin from the vCPU after the last one served), or -1. */
+function claim(server: number): number {
+  const n = frames.length;
+  for (let k = 0; k < n; k++) {
+    const v = (next + k) % n;
+    const f = frames[v]!.f;
+    if (Atomics.load(f, F_STATE) !== FRAME_KERNEL) continue;
+    // Say which call this server holds before it is ours, so a crash right after is recovered.
+    Atomics.store(words, H_SERVER + server, v + 1);
+    if (Atomics.compareExchange(f, F_STATE, FRAME_KERNEL, FRAME_KERNEL_BUSY) === FRAME_KERNEL) {
+      next = (v + 1) % n;
+      return v;
+    }
+    Atomics.store(words, H_SERVER + server, 0);
+  }
+  return -1;
+}
+
+function serveCall(server: number, v: number): void {
+  const { f, fd } = frames[v]!;
   w.track(f);
   const r = kernelStep(ctx, setup.firstTier, f, fd);
   w.track(null);
+  Atomics.store(words, H_SERVER + server, 0);
   if (r === STEP_ANSWERED) {
     Atomics.store(f, F_STATE, FRAME_DONE);
-    Atomics.notify(f, F_STATE);
+    wake(f, F_STATE, f, F_SLEEPING);
+  } else {
+    Atomics.store(f, F_STATE, FRAME_USER);
+    ringBell(words, H_USER_BELL);
   }
-  return r;
+}
+
+/** Serve calls until the run stops; answers how many it served. */
+export default function serve(task: ServeTask): number {
+  let served = 0;
+  for (;;) {
+    const seen = Atomics.load(words, H_POOL_BELL);
+    const v = claim(task.server);
+    if (v >= 0) {
+      serveCall(task.server, v);
+      served++;
+      continue;
+    }
+    if (Atomics.load(words, H_STOP) !== 0) return served;
+    // Nothing queued: poll the doorbell, then sleep on it. A call queued after `seen` was read
+    // changed the bell, so neither the poll nor the wait misses it.
+    poll.waitWhile(words, H_POOL_BELL, seen, words, H_POOL_SLEEPERS);
+  }
 }

@@ -1,0 +1,194 @@
+/**
+ * How fast tcesim runs (issue 13), in one run: the thread hops beside the bare round trips
+ * they stand on, the threaded pipeline's calls per second in the modes whose calls leave the
+ * vCPU thread, and the replay of a 400k-call real-shaped trace in every mode. Rows of
+ * `tcesim bench` (part "speed") and of bench/speed.bench.ts.
+ *
+ * Every figure here is wall-clock on a shared machine: quote it with the load it ran under
+ * (the table prints the share of the run's core-watch samples that found more runnable
+ * threads than cores — while that is so, no thread polls and a hop is a futex hop).
+ */
+import { Bench } from 'tinybench';
+import { readFileSync } from 'node:fs';
+import type { Mode } from '../papr/tiers.js';
+import { DEFAULT_POLL_US } from '../pipeline/halt-poll.js';
+import { defaultRunOptions, type RunOptions } from '../pipeline/run-options.js';
+import { runThreaded } from '../pipeline/threaded-run.js';
+import type { BenchmarkRecord } from '../regression/format.js';
+import { median } from '../regression/statistics.js';
+import { formatFigure, textTable } from '../regression/text-table.js';
+import { FALLBACK, parseTraceBytes } from '../trace/trace-bytes.js';
+import { parseTraceLine } from '../trace/trace-line.js';
+import { TRACE_WORKLOAD } from '../trace/trace-workload.js';
+import { hopTrips } from './hop-trips.js';
+import { benchmarkRecord } from './records.js';
+import { SAMPLE_TRACE, benchTrace } from './trace-file.js';
+
+export const HOP_SPIN_ROW = 'hop: bare spin round trip';
+export const HOP_FUTEX_ROW = 'hop: bare futex round trip';
+export const hopRow = (pollUs: number): string => `hop: hand-off round trip poll-us=${pollUs}`;
+export const callsRow = (mode: Mode, vcpus: number, pollUs: number): string => `speed nic ${mode} ${vcpus}vcpu poll-us=${pollUs} steady calls/s`;
+export const replayRow = (mode: Mode): string => `speed trace replay ${mode} end-to-end calls/s`;
+export const PARSE_BYTES_ROW = 'speed trace parse bytes ns/line';
+export const PARSE_TEXT_ROW = 'speed trace parse text ns/line';
+
+const HOP_MODES: readonly Mode[] = ['virtmode', 'userspace'];
+const VCPU_COUNTS = [1, 2, 4];
+const REPLAY_MODES: readonly Mode[] = ['realmode', 'virtmode', 'userspace'];
+
+export interface SpeedSettings {
+  readonly repeats: number;
+  readonly trips: number;
+  /** Calls per vCPU of a virtmode or userspace nic run. */
+  readonly hopCalls: number;
+  /** Calls of a trace replay that leaves the vCPU thread (realmode replays the whole trace). */
+  readonly replayHopCalls: number;
+  readonly traceCalls: number;
+}
+
+export function speedSettings(quick: boolean): SpeedSettings {
+  return quick
+    ? { repeats: 1, trips: 1000, hopCalls: 3000, replayHopCalls: 5000, traceCalls: 400_000 }
+    : { repeats: 3, trips: 4000, hopCalls: 15_000, replayHopCalls: 20_000, traceCalls: 400_000 };
+}
+
+export function speedRowNames(): string[] {
+  return [
+    HOP_SPIN_ROW, HOP_FUTEX_ROW, hopRow(0), hopRow(DEFAULT_POLL_US),
+    ...HOP_MODES.flatMap((m) => [...VCPU_COUNTS.map((v) => callsRow(m, v, DEFAULT_POLL_US)), callsRow(m, 1, 0)]),
+    ...REPLAY_MODES.map(replayRow), PARSE_BYTES_ROW, PARSE_TEXT_ROW,
+  ];
+}
+
+export interface SpeedOutcome {
+  readonly records: readonly BenchmarkRecord[];
+  /** Share of core-watch samples that found the machine crowded during the polling hop row. */
+  readonly crowdedShare: number;
+  readonly lines: readonly string[];
+}
+
+async function callsPerSec(o: RunOptions): Promise<number> {
+  const r = await runThreaded(o);
+  return (o.calls * o.vcpus * 1000) / r.wallMs;
+}
+
+/**
+ * Steady calls/s: the slope between a run of `o.calls` and one of a quarter as many, so
+ * thread start-up and JIT warm-up drop out (as the pipeline rows measure). NaN when noise made
+ * the short run take as long as the long one.
+ */
+async function steadyCallsPerSec(o: RunOptions): Promise<number> {
+  const quarter = Math.max(1, Math.floor(o.calls / 4));
+  const short = await runThreaded({ ...o, calls: quarter });
+  const long = await runThreaded(o);
+  const ms = long.wallMs - short.wallMs;
+  return ms > 0 ? ((o.calls - quarter) * o.vcpus * 1000) / ms : NaN;
+}
+
+function parseRows(timeMs: number): BenchmarkRecord[] {
+  const bytes = readFileSync(SAMPLE_TRACE);
+  const bounds: number[] = [];
+  let from = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 10) {
+      bounds.push(from, i);
+      from = i + 1;
+    }
+  }
+  const texts = bounds.filter((_, i) => i % 2 === 0).map((b, i) => bytes.toString('latin1', b, bounds[2 * i + 1]));
+  const lines = texts.length;
+  let sink = 0;
+  const bench = new Bench({ name: 'trace parse', time: timeMs, warmupTime: timeMs / 4, throws: true, retainSamples: true });
+  bench.add(PARSE_BYTES_ROW, () => {
+    for (let i = 0; i < bounds.length; i += 2) {
+      const e = parseTraceBytes(bytes, bounds[i] as number, bounds[i + 1] as number);
+      if (e !== null && e !== FALLBACK) sink++;
+    }
+  });
+  bench.add(PARSE_TEXT_ROW, () => {
+    for (const t of texts) if (parseTraceLine(t) !== null) sink++;
+  });
+  const out: BenchmarkRecord[] = [];
+  bench.runSync();
+  for (const name of [PARSE_BYTES_ROW, PARSE_TEXT_ROW]) {
+    const res = bench.getTask(name)?.result;
+    if (res === undefined || res.state !== 'completed') throw new Error(`${name}: ${res?.state ?? 'missing'}`);
+    const samples = (res.latency.samples ?? []).map((ms) => (ms * 1e6) / lines);
+    out.push(benchmarkRecord(name, 'speed', 'ns/line', false, 20, samples));
+  }
+  if (sink < 0) throw new Error('unreachable');
+  return out;
+}
+
+/** Runs the rows `wanted` picks; `progress` hears each step. */
+export async function runSpeedRows(
+  s: SpeedSettings, wanted: (name: string) => boolean, progress: (line: string) => void = () => undefined,
+): Promise<SpeedOutcome> {
+  const records: BenchmarkRecord[] = [];
+  const lines: string[] = [];
+  let crowdedShare = 0;
+  const hop = async (name: string, f: () => Promise<{ times: Float64Array; crowdedShare: number }>): Promise<number> => {
+    if (!wanted(name)) return NaN;
+    progress(name);
+    const all: number[] = [];
+    for (let r = 0; r < s.repeats; r++) {
+      const t = await f();
+      all.push(...t.times);
+      if (name === hopRow(DEFAULT_POLL_US)) crowdedShare = Math.max(crowdedShare, t.crowdedShare);
+    }
+    records.push(benchmarkRecord(name, 'speed', 'us', false, 100, all));
+    return median(all);
+  };
+  const spin = await hop(HOP_SPIN_ROW, () => hopTrips('spin', s.trips));
+  const futex = await hop(HOP_FUTEX_ROW, () => hopTrips('futex', s.trips));
+  const off = await hop(hopRow(0), () => hopTrips('handoff', s.trips, 0));
+  const on = await hop(hopRow(DEFAULT_POLL_US), () => hopTrips('handoff', s.trips, DEFAULT_POLL_US));
+  const hopLines: string[][] = [];
+  for (const [name, us] of [[HOP_SPIN_ROW, spin], [HOP_FUTEX_ROW, futex], [hopRow(0), off], [hopRow(DEFAULT_POLL_US), on]] as const) {
+    if (Number.isFinite(us)) hopLines.push([name, formatFigure(us), Number.isFinite(spin) ? (us / spin).toFixed(1) : '-']);
+  }
+  if (hopLines.length > 0) {
+    lines.push('', `hops: round trips between two worker threads, median us; machine crowded (no polling) in ${(crowdedShare * 100).toFixed(0)}% of samples`);
+    lines.push(textTable(['round trip', 'median us', 'x bare spin'], hopLines, [0]));
+  }
+
+  const base: RunOptions = { ...defaultRunOptions(), workload: 'nic', seed: 1 };
+  const runRows: string[][] = [];
+  for (const mode of HOP_MODES) {
+    for (const [vcpus, pollUs] of [...VCPU_COUNTS.map((v) => [v, DEFAULT_POLL_US] as const), [1, 0] as const]) {
+      const name = callsRow(mode, vcpus, pollUs);
+      if (!wanted(name)) continue;
+      progress(name);
+      const samples: number[] = [];
+      for (let r = 0; r < s.repeats; r++) samples.push(await steadyCallsPerSec({ ...base, mode, vcpus, calls: s.hopCalls, pollUs }));
+      records.push(benchmarkRecord(name, 'speed', 'calls/s', true, 100, samples.filter((x) => Number.isFinite(x)), String(s.hopCalls)));
+      runRows.push([`nic ${mode}`, String(vcpus), String(pollUs), String(s.hopCalls), formatFigure(median(samples))]);
+    }
+  }
+  const trace = REPLAY_MODES.some((m) => wanted(replayRow(m))) ? benchTrace(s.traceCalls) : null;
+  for (const mode of REPLAY_MODES) {
+    const name = replayRow(mode);
+    if (trace === null || !wanted(name)) continue;
+    progress(name);
+    const calls = mode === 'realmode' ? trace.calls : Math.min(trace.calls, s.replayHopCalls);
+    const samples: number[] = [];
+    for (let r = 0; r < s.repeats; r++) {
+      samples.push(await callsPerSec({ ...base, mode, vcpus: 1, calls, workload: TRACE_WORKLOAD, workloadParams: { file: trace.file } }));
+    }
+    records.push(benchmarkRecord(name, 'speed', 'calls/s', true, 100, samples, String(calls)));
+    runRows.push([`trace replay ${mode}`, '1', String(DEFAULT_POLL_US), String(calls), formatFigure(median(samples))]);
+  }
+  if (runRows.length > 0) {
+    lines.push('', 'speed: threaded runs, wall-clock calls/s (medians): nic rows steady (the slope between a run and one of 1/4 the calls),',
+      'trace replays end to end (the run\'s wall-clock from the go signal to the last call, thread start-up included)');
+    lines.push(textTable(['run', 'vCPUs', 'poll-us', 'calls/vCPU', 'calls/s'], runRows, [0]));
+  }
+  if (wanted(PARSE_BYTES_ROW) || wanted(PARSE_TEXT_ROW)) {
+    progress('trace parse');
+    const parse = parseRows(s.repeats * 300);
+    records.push(...parse);
+    lines.push('', 'trace parsing (the sample trace, every line; tinybench): ' +
+      parse.map((r) => `${r.name.replace('speed trace parse ', '')} ${formatFigure(r.summary.median)}`).join(', '));
+  }
+  return { records, crowdedShare, lines };
+}
