@@ -18,6 +18,7 @@ import type { WorkloadParams } from '../workload/workload.js';
 import { UsageError } from './usage-error.js';
 import { MACHINE_HELP, MACHINE_OPTIONS, machineOption } from './machine-options.js';
 import { formatHostReport } from '../report/host-report.js';
+import { formatTraceReport } from '../report/trace-report.js';
 
 const d0 = defaultRunOptions();
 
@@ -247,6 +248,7 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
   }
   out(formatReport(o, result.stats, { workerCrashes: result.workerCrashes, records: result.recordCount, sharedTables: result.sharedTables }));
   if (result.host) out(`\n${formatHostReport(result.host)}`);
+  if (o.workload === TRACE_WORKLOAD) out(formatTraceReport(scanTraceParams(o.workloadParams)));
   if (o.log !== null) out(`event log: ${o.log}`);
   if (o.emitQemuTrace !== null) out(`qemu trace: ${o.emitQemuTrace} (${emitted.toLocaleString('en-US')} lines)`);
   return 0;

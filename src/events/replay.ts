@@ -84,7 +84,9 @@ export function replayRecords(words: Int32Array, records: number): ReplayResult 
     for (const e of events) {
       switch (e.type) {
         case 'table-created':
-          tableFor(tables, tableKey(e.table));
+          // A table (re)created starts empty; one with no entries was removed (a disabled DDW window).
+          if (e.entries === 0) tables.delete(tableKey(e.table));
+          else tables.set(tableKey(e.table), new Map());
           break;
         case 'hcall-entered':
           entered++;

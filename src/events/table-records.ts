@@ -19,20 +19,28 @@ function hwAttachedTo(t: TceTables, hw: number): number {
   return 0;
 }
 
-/** A TABLE record for every live guest-view and hardware table. */
-export function recordTables(w: EventWriter, t: TceTables): void {
+/**
+ * A TABLE record for a guest-view table QEMU enabled mid-run (a DDW window, a reset's default
+ * window: it starts empty), or, with `removed`, for one it disabled (0 entries: it is gone).
+ */
+export function recordTableChange(w: EventWriter, t: TceTables, slot: number, liobn: number, removed: boolean): void {
   const r = new Int32Array(RECORD_WORDS);
-  for (const slot of t.liveSlots()) {
-    r.fill(0);
-    r[R_HEAD] = recordHead(KIND_TABLE, NO_TIER, 0, 0);
-    r[R_P0] = t.liobn(slot);
+  r[R_HEAD] = recordHead(KIND_TABLE, NO_TIER, 0, 0);
+  r[R_P0] = liobn;
+  if (!removed) {
     r[R_P0 + 1] = t.pageShift(slot);
     r[R_P0 + 2] = t.entries(slot);
     r[R_P0 + 3] = t.busOffsetLo(slot);
     r[R_P0 + 4] = t.busOffsetHi(slot);
     r[R_P0 + 5] = t.isInKernel(slot) ? 1 : 0;
-    w.appendRaw(r, 0);
   }
+  w.appendRaw(r, 0);
+}
+
+/** A TABLE record for every live guest-view and hardware table. */
+export function recordTables(w: EventWriter, t: TceTables): void {
+  const r = new Int32Array(RECORD_WORDS);
+  for (const slot of t.liveSlots()) recordTableChange(w, t, slot, t.liobn(slot), false);
   for (let hw = 0; hw < t.hw.maxHw; hw++) {
     if (t.hw.hwWord(hw, HW_STATE) === 0) continue;
     r.fill(0);

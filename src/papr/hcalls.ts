@@ -29,6 +29,8 @@ export function hcallName(opcode: number): string {
     case H_PUT_TCE: return 'H_PUT_TCE';
     case H_STUFF_TCE: return 'H_STUFF_TCE';
     case H_PUT_TCE_INDIRECT: return 'H_PUT_TCE_INDIRECT';
+    // KVMPPC_H_RTAS (src/papr/rtas.ts): how the guest makes RTAS calls such as DDW's.
+    case 0xf000: return 'H_RTAS';
     default: return `0x${(opcode >>> 0).toString(16)}`;
   }
 }

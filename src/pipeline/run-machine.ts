@@ -6,7 +6,7 @@
 import { LogDrain, FileRecordSink, MemoryRecordSink, EventStreamSink } from '../events/drain.js';
 import { LogFileWriter } from '../events/log-file.js';
 import { allocateRing, type SharedRing } from '../events/ring.js';
-import { recordFinalTables, recordTables, recordVcpuTotals } from '../events/table-records.js';
+import { recordFinalTables, recordTableChange, recordTables, recordVcpuTotals } from '../events/table-records.js';
 import { EventWriter } from '../events/writer.js';
 import { FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
 import { MODES } from '../papr/tiers.js';
@@ -68,13 +68,16 @@ export class RunMachine {
       if (md.inKernelMultiTce !== undefined) config.inKernelMultiTce = md.inKernelMultiTce;
       if (md.devices.length > 0 || md.groups.length > 0) config.passthrough = passthroughOf(md, config.tables);
     }
-    const entries = config.tables.reduce((n, t) => n + t.entries, 0) + passthroughArenaEntries(config.passthrough);
+    const phbs = this.spec.phbs?.(options.vcpus, options.workloadParams) ?? [];
+    // Each PHB's default window, and room for the windows its guest creates.
+    const phbEntries = phbs.reduce((n, p) => n + Number(p.dmaWinSize >> 12n) + 2 ** 22, 0);
+    const entries = config.tables.reduce((n, t) => n + t.entries, 0) + passthroughArenaEntries(config.passthrough) + phbEntries;
     this.shared = allocateSharedMachine({
       ramBytes: Number(config.ramBytes),
       hostPageShift: config.hostPageShift,
       inKernelMultiTce: config.inKernelMultiTce,
       rangeCheck: config.rangeCheck,
-      maxTables: Math.max(config.maxTables, config.tables.length),
+      maxTables: Math.max(config.maxTables, config.tables.length + 2 * phbs.length),
       arenaEntries: entries + 2 ** 16,
       spinBudget: config.spinBudget,
       ramUserAddr: config.passthrough?.host.ramUserAddr,
@@ -97,9 +100,13 @@ export class RunMachine {
     if (this.file !== null) this.drain.addSink(new FileRecordSink(this.file));
     this.writer = new EventWriter(this.ring, () => this.drain.drain());
     this.tables.writeLog = this.writer;
-    this.qemu = new SpaprIommu(this.tables);
+    this.qemu = new SpaprIommu(this.tables, { kernelTables: options.mode !== 'userspace' });
+    for (const phb of phbs) this.qemu.addPhb(phb);
     this.qemu.idle = () => this.drain.drain();
     this.qemu.trace = options.qemuTrace ?? null;
+    // QEMU prints new_table for each table it enables at boot.
+    this.qemu.traceLiveTables();
+    this.qemu.tableChanged = (liobn, slot, created) => recordTableChange(this.writer, this.tables, slot, liobn, !created);
     this.hcalls = spaprTceHcalls();
     this.main = { t: this.tables, w: this.writer, meter: new TierMeter(options.costs) };
     const p = config.passthrough;

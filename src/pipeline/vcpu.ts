@@ -76,5 +76,6 @@ export class Vcpu {
     tot.hcallNs += cost;
     tot.clockNs += cost + this.workload.guestNs;
     if (this.f[F_RET] === H_SUCCESS) tot.mappedBytes += this.workload.mappedBytes;
+    this.workload.answered?.(this.f);
   }
 }

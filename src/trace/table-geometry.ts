@@ -3,8 +3,7 @@
  * offset, size) except in `ddw_create` lines, so each LIOBN's table comes from, in order:
  * the user's override, the trace's `ddw_create` line, or the sPAPR default for its kind of
  * LIOBN (VIO: 4 KiB pages at 0, 256 MiB; a PHB's default window, LIOBN 0x80000000 | phb << 8:
- * 4 KiB pages at 0, 1 GiB). The machine's tables exist for the whole run, so a LIOBN keeps one
- * geometry: a trace that re-creates a window with another one is refused (override it).
+ * 4 KiB pages at 0, 1 GiB). A PHB's windows change with the trace's DDW lines (TraceTableResolver).
  */
 import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
 import { hex } from '../papr/u64.js';
@@ -111,51 +110,158 @@ export function parseTableOverrides(text: string | undefined): ReadonlyMap<numbe
   return m;
 }
 
+/** A PHB window's LIOBN (0x80000000 | phb << 8 | n, n = 0 or 1): its PHB index and n, or null. */
+export function phbWindowOf(liobn: number): { phb: number; n: number } | null {
+  if ((liobn & 0x80000000) === 0 || (liobn & 0xff) > 1 || (liobn & 0x7fff0000) !== 0) return null;
+  return { phb: (liobn >>> 8) & 0xff, n: liobn & 1 };
+}
+
+/** The PHB index of a BUID (0x800000020000000 + index), or null. */
+export function phbOfBuid(buid: bigint): number | null {
+  const index = buid - 0x800000020000000n;
+  return index >= 0n && index <= 0xffn ? Number(index) : null;
+}
+
+/** A PHB's windows as the trace's DDW lines leave them: each window's geometry, null while disabled. */
+interface TracePhb {
+  /** The default window's geometry (the sPAPR default or an override). */
+  readonly default0: TraceTableGeometry;
+  readonly windows: [TraceTableGeometry | null, TraceTableGeometry | null];
+  /** Whether each window was enabled by a reset (QEMU's def_win): removing the last non-default window resets. */
+  readonly defaults: [boolean, boolean];
+}
+
 /**
- * Each LIOBN's geometry as a trace is read in order: overrides first, then a ddw_create line,
- * then the sPAPR default when a call first needs the table. The pre-scan on the main thread and
- * the workload on its vCPU thread read the same lines through one of these each, so they agree.
+ * Each LIOBN's table as a trace is read in order. Tables that exist from the start (VIO, a
+ * PHB's default window, overrides) keep one geometry: the user's override, else the sPAPR
+ * default when a line first needs it. A PHB's windows change with its DDW lines: ddw_create
+ * gives a window its geometry from that line on, ddw_remove disables it, ddw_reset (and the
+ * reset QEMU does when the last non-default window goes) brings the default window back alone.
+ * A call on a LIOBN without a table at that point (unknown, or a disabled window) is replayed
+ * as such: QEMU answered it H_PARAMETER. The pre-scan on the main thread and the workload on its
+ * vCPU thread read the same lines through one of these each, so they agree.
  */
 export class TraceTableResolver {
   private readonly known = new Map<number, TraceTableGeometry>();
   /** LIOBNs named by new_table lines (tables without a default are left out unless created or used). */
   private readonly declared = new Set<number>();
+  /** PHBs whose windows the trace's DDW lines change: the machine models them (window 0 from the start). */
+  private readonly phbs = new Map<number, TracePhb>();
+  /** LIOBNs with only failed put/get so far, and the first such line whose ioba lies inside the default window. */
+  private readonly untabled = new Map<number, number>();
 
   constructor(private readonly overrides: ReadonlyMap<number, TraceTableGeometry>) {
     for (const [liobn, g] of overrides) this.known.set(liobn, g);
   }
 
-  /** A new_table line: the LIOBN has a table, its geometry still to come. */
+  /** A new_table line: the LIOBN has a table, its geometry still to come (a PHB's windows follow its DDW lines). */
   declare(liobn: number): void {
+    if (phbWindowOf(liobn)?.n === 1) return;
     this.declared.add(liobn);
   }
 
-  /** A ddw_create line at `line`; throws a RangeError when it contradicts what the LIOBN already has. */
+  /** The PHB's DDW state, created on its first DDW line: window 0 enabled (default or override), window 1 disabled. */
+  private phb(index: number, line: number): TracePhb {
+    let p = this.phbs.get(index);
+    if (p === undefined) {
+      const liobn0 = (0x80000000 | (index << 8)) >>> 0;
+      const w0 = this.known.get(liobn0) ?? defaultGeometry(liobn0, line);
+      if (w0 === null) throw new Error('unreachable: window 0 has a default');
+      if (w0.pageShift !== DEFAULT_PAGE_SHIFT) {
+        throw new RangeError(`liobn ${hex(liobn0)} is PHB ${index}'s default window, whose pages are 4 KiB: --trace-table may set only its offset and size`);
+      }
+      this.known.set(liobn0, w0);
+      const liobn1 = (liobn0 | 1) >>> 0;
+      if (this.overrides.has(liobn1)) throw new RangeError(`liobn ${hex(liobn1)} is PHB ${index}'s second window, which the trace's DDW lines create: it takes no --trace-table`);
+      p = { default0: w0, windows: [w0, null], defaults: [true, false] };
+      this.phbs.set(index, p);
+    }
+    return p;
+  }
+
+  /** A ddw_query, or a ddw_reset not owed to a remove: the PHB is modelled; a reset restores its default window alone. */
+  queried(buid: bigint, line: number): void {
+    this.phbIndex(buid, line);
+  }
+
+  reset(buid: bigint, line: number): void {
+    const p = this.phb(this.phbIndex(buid, line), line);
+    this.resetPhb(p);
+  }
+
+  private resetPhb(p: TracePhb): void {
+    p.windows[0] = p.default0;
+    p.windows[1] = null;
+    p.defaults[0] = true;
+    p.defaults[1] = false;
+  }
+
+  private phbIndex(buid: bigint, line: number): number {
+    const index = phbOfBuid(buid);
+    if (index === null) throw new RangeError(`buid ${hex(buid)} is not a PHB's (0x800000020000000 + index, index up to 255)`);
+    this.phb(index, line);
+    return index;
+  }
+
+  /** A ddw_create at `line`: the window has this geometry from here on. */
   created(e: TraceDdwCreate, line: number): void {
-    if (this.overrides.has(e.liobn)) return;
+    const w = phbWindowOf(e.liobn);
+    if (w === null) throw new RangeError(`ddw_create of liobn ${hex(e.liobn)}: not a PHB window's LIOBN (0x80000000 | phb << 8 | 0 or 1)`);
+    const index = this.phbIndex(e.buid, line);
+    if (index !== w.phb) throw new RangeError(`ddw_create of liobn ${hex(e.liobn)} on buid ${hex(e.buid)}: the LIOBN belongs to PHB ${w.phb}`);
     let g: TraceTableGeometry;
     try {
       g = geometryOf(e.liobn, e.pageSize, e.startAddr, e.requested, 'ddw_create', line);
     } catch (err) {
       throw new RangeError(`ddw_create of liobn ${hex(e.liobn)}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const old = this.known.get(e.liobn);
-    if (old === undefined) {
-      this.known.set(e.liobn, g);
-      return;
-    }
-    if (sameGeometry(old, g)) return;
-    const how = old.source === 'ddw_create' ? `line ${old.line} created it with` : `line ${old.line} already used it with the sPAPR default of`;
-    throw new RangeError(
-      `ddw_create gives liobn ${hex(e.liobn)} ${describeGeometry(g)}, but ${how} ${describeGeometry(old)}; ` +
-      `tcesim's tables keep one geometry for the whole run: choose one with --trace-table ${hex(e.liobn)}:PAGE:OFFSET:SIZE`,
-    );
+    const p = this.phb(index, line);
+    if (p.windows[w.n] !== null) throw new RangeError(`ddw_create of liobn ${hex(e.liobn)}, but that window is enabled (QEMU creates only a disabled window)`);
+    p.windows[w.n] = g;
+    p.defaults[w.n] = false;
   }
 
-  /** The geometry a call on `liobn` at `line` runs against; throws a RangeError when the trace never gives one. */
-  geometry(liobn: number, line: number): TraceTableGeometry {
+  /**
+   * A ddw_remove at `line`: the window is disabled. Answers whether QEMU then reset the PHB
+   * (the last window went and it was not the default one): its ddw_reset line (config address
+   * 0) belongs to this remove.
+   */
+  removed(liobn: number, line: number): boolean {
+    const w = phbWindowOf(liobn);
+    if (w === null) throw new RangeError(`ddw_remove of liobn ${hex(liobn)}: not a PHB window's LIOBN`);
+    const p = this.phb(w.phb, line);
+    if (p.windows[w.n] === null) throw new RangeError(`ddw_remove of liobn ${hex(liobn)}, but that window is not enabled (QEMU refuses such a remove before printing)`);
+    const wasDefault = p.defaults[w.n];
+    p.windows[w.n] = null;
+    p.defaults[w.n] = false;
+    if (p.windows[0] === null && p.windows[1] === null && !wasDefault) {
+      this.resetPhb(p);
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether the trace has DDW lines for PHB `index` (the machine then models it). */
+  modelsPhb(index: number): boolean {
+    return this.phbs.has(index);
+  }
+
+  /**
+   * The table a call on `liobn` at `line` runs against, or null when it has none at that point
+   * (an unknown LIOBN or a disabled window: QEMU answered H_PARAMETER). `needsTable`: the line
+   * could only come from a table (a success, an indirect, a stuff). Throws a RangeError when
+   * the trace never gives the table it needs.
+   */
+  geometry(liobn: number, line: number, needsTable = true): TraceTableGeometry | null {
+    const w = phbWindowOf(liobn);
+    const p = w === null ? undefined : this.phbs.get(w.phb);
+    if (w !== null && p !== undefined) return p.windows[w.n] as TraceTableGeometry | null;
     const g = this.known.get(liobn);
     if (g !== undefined) return g;
+    if (!needsTable && !this.declared.has(liobn)) {
+      if (!this.untabled.has(liobn)) this.untabled.set(liobn, line);
+      return null;
+    }
     const d = defaultGeometry(liobn, line);
     if (d === null) {
       throw new RangeError(
@@ -167,7 +273,21 @@ export class TraceTableResolver {
     return d;
   }
 
-  /** Every table the machine needs, in LIOBN order: each one known, and each declared one that has a default. */
+  /**
+   * LIOBNs that had only failed put/get lines before a line needed their table: those lines
+   * were replayed as calls on a table, so they must fit it (checked by the caller against the
+   * returned geometry); each with the first such line.
+   */
+  untabledThenTabled(): { liobn: number; line: number; g: TraceTableGeometry }[] {
+    const out: { liobn: number; line: number; g: TraceTableGeometry }[] = [];
+    for (const [liobn, line] of this.untabled) {
+      const g = this.known.get(liobn);
+      if (g !== undefined) out.push({ liobn, line, g });
+    }
+    return out;
+  }
+
+  /** Every table the machine creates at the start, in LIOBN order: each one known, and each declared one that has a default (a modelled PHB's windows are the PHB's). */
   tables(): TraceTableGeometry[] {
     for (const liobn of this.declared) {
       if (!this.known.has(liobn)) {
@@ -175,6 +295,17 @@ export class TraceTableResolver {
         if (d !== null) this.known.set(liobn, d);
       }
     }
-    return [...this.known.values()].sort((a, b) => a.liobn - b.liobn);
+    return [...this.known.values()].filter((g) => {
+      const w = phbWindowOf(g.liobn);
+      return w === null || !this.phbs.has(w.phb);
+    }).sort((a, b) => a.liobn - b.liobn);
+  }
+
+  /** The PHBs the machine models (their default window's offset and size), in index order. */
+  modelledPhbs(): { index: number; dmaWinAddr: bigint; dmaWinSize: bigint }[] {
+    return [...this.phbs.keys()].sort((a, b) => a - b).map((index) => {
+      const g = this.known.get((0x80000000 | (index << 8)) >>> 0) as TraceTableGeometry;
+      return { index, dmaWinAddr: g.busOffset, dmaWinSize: BigInt(g.entries) << BigInt(g.pageShift) };
+    });
   }
 }

@@ -4,10 +4,13 @@
  * thread) and the `trace` workload (its vCPU thread) both read a trace through this, so they
  * see the same calls on the same tables.
  */
+import { H_RTAS, RTAS_IBM_CREATE_PE_DMA_WINDOW, RTAS_IBM_QUERY_PE_DMA_WINDOW, RTAS_IBM_REMOVE_PE_DMA_WINDOW, RTAS_IBM_RESET_PE_DMA_WINDOW } from '../papr/rtas.js';
+import { H_SUCCESS } from '../papr/return-codes.js';
+import { hex } from '../papr/u64.js';
 import { TraceTableResolver, type TraceTableGeometry } from './table-geometry.js';
-import { traceCall, type TraceCall } from './trace-calls.js';
+import { traceCall, type TraceCall, type TraceRtas } from './trace-calls.js';
 import { TraceFormatError } from './trace-error.js';
-import type { QemuTraceEvent } from './trace-events.js';
+import type { QemuTraceEvent, TraceDdwEvent } from './trace-events.js';
 import { TraceReader } from './trace-reader.js';
 
 export type TraceEventCounts = Record<QemuTraceEvent['kind'], number>;
@@ -23,8 +26,14 @@ export class TraceCallStream {
   private readonly resolver: TraceTableResolver;
   /** Events read so far, by kind. */
   readonly counts = emptyEventCounts();
-  /** Calls returned so far. */
+  /** Calls returned so far (hcalls and RTAS calls). */
   calls = 0;
+  /** Of them: RTAS calls (ddw_* lines), calls on a LIOBN without a table, indirects whose list was reconstructed. */
+  rtasCalls = 0;
+  noTableCalls = 0;
+  reconstructedLists = 0;
+  /** The PHB whose ddw_reset line QEMU prints after a remove that reset it (that line is no call of its own), or -1. */
+  private pendingReset: bigint = -1n;
 
   constructor(
     readonly file: string, overrides: ReadonlyMap<number, TraceTableGeometry>, private readonly ramBytes: number,
@@ -46,21 +55,28 @@ export class TraceCallStream {
           case 'get':
           case 'indirect':
           case 'stuff': {
-            const c = traceCall(e, this.resolver.geometry(e.liobn, this.reader.line), this.ramBytes);
+            this.pendingReset = -1n;
+            const needsTable = e.ret === H_SUCCESS || e.kind === 'indirect' || e.kind === 'stuff';
+            const c = traceCall(e, this.resolver.geometry(e.liobn, this.reader.line, needsTable), this.ramBytes);
             this.calls++;
+            if (c.noTable) this.noTableCalls++;
+            if (c.reconstructed) this.reconstructedLists++;
             return c;
           }
           case 'new_table':
             this.resolver.declare(e.liobn);
             break;
-          case 'ddw_create':
-            this.resolver.created(e, this.reader.line);
-            break;
           case 'ddw_query':
+          case 'ddw_create':
           case 'ddw_remove':
-          case 'ddw_reset':
+          case 'ddw_reset': {
+            const c = this.rtasCall(e);
+            if (c === null) break;
+            this.calls++;
+            this.rtasCalls++;
+            return c;
+          }
           case 'other':
-            // Windows are not removed or reset at run time (docs/qemu-traces.md).
             break;
           default: {
             const never: never = e;
@@ -74,6 +90,64 @@ export class TraceCallStream {
         throw err;
       }
     }
+  }
+
+  /** The RTAS call a ddw_* line records (null: the reset QEMU did itself after a remove), the resolver told. */
+  private rtasCall(e: TraceDdwEvent): TraceCall | null {
+    const line = this.reader.line;
+    const buidWords = (buid: bigint): number[] => [Number(buid >> 32n), Number(buid & 0xffffffffn)];
+    let rtas: TraceRtas;
+    switch (e.kind) {
+      case 'ddw_query':
+        this.resolver.queried(e.buid, line);
+        rtas = { token: RTAS_IBM_QUERY_PE_DMA_WINDOW, args: [e.addr, ...buidWords(e.buid)], nret: 5, expect: [0, e.windowsAvailable, Number(e.maxWindowSize & 0xffffffffn), e.mask, 0], event: 'ddw_query' };
+        break;
+      case 'ddw_create': {
+        this.resolver.created(e, line);
+        const shift = (v: bigint): number => v.toString(2).length - 1;
+        rtas = {
+          token: RTAS_IBM_CREATE_PE_DMA_WINDOW, args: [e.addr, ...buidWords(e.buid), shift(e.pageSize), shift(e.requested)], nret: 4,
+          expect: [0, e.liobn, Number(e.startAddr >> 32n), Number(e.startAddr & 0xffffffffn)], event: 'ddw_create',
+        };
+        if ((e.requested & (e.requested - 1n)) !== 0n) throw new RangeError(`ddw_create: requested ${hex(e.requested)} is not a power of two (QEMU prints 1 << window_shift)`);
+        break;
+      }
+      case 'ddw_remove': {
+        const reset = this.resolver.removed(e.liobn, line);
+        rtas = { token: RTAS_IBM_REMOVE_PE_DMA_WINDOW, args: [e.liobn], nret: 1, expect: [0], event: 'ddw_remove' };
+        const w = e.liobn >>> 8 & 0xff;
+        this.pendingReset = reset ? 0x800000020000000n + BigInt(w) : -1n;
+        break;
+      }
+      case 'ddw_reset':
+        if (this.pendingReset === e.buid && e.addr === 0) {
+          // QEMU's own reset after the remove before it: printed, not called.
+          this.pendingReset = -1n;
+          return null;
+        }
+        this.resolver.reset(e.buid, line);
+        rtas = { token: RTAS_IBM_RESET_PE_DMA_WINDOW, args: [e.addr, ...buidWords(e.buid)], nret: 1, expect: [0], event: 'ddw_reset' };
+        break;
+      default: {
+        const never: never = e;
+        throw new Error(`unknown ddw event ${JSON.stringify(never)}`);
+      }
+    }
+    this.pendingReset = e.kind === 'ddw_remove' ? this.pendingReset : -1n;
+    return {
+      opcode: H_RTAS, liobn: 0, ioba: 0n, arg: 0n, npages: 0, listFirst: 0n, listStep: 0n, ret: H_SUCCESS, mappedBytes: 0,
+      noTable: false, reconstructed: false, rtas, tce: 0n,
+    };
+  }
+
+  /** PHBs whose windows the trace's DDW lines change (the machine models them), with their default windows. */
+  modelledPhbs(): { index: number; dmaWinAddr: bigint; dmaWinSize: bigint }[] {
+    return this.resolver.modelledPhbs();
+  }
+
+  /** Lines on LIOBNs first used without a table and later needing one (the run cannot replay both). */
+  conflicts(): { liobn: number; line: number }[] {
+    return this.resolver.untabledThenTabled();
   }
 
   /** The tables the trace has named, created or used so far (all of them once it has been read to the end). */

@@ -42,6 +42,24 @@ export interface TraceCall {
   readonly ret: number;
   /** Bytes the call maps for DMA if it succeeds (its pages whose TCE has a permission bit). */
   readonly mappedBytes: number;
+  /** The LIOBN had no table at this line (unknown, or a disabled window): QEMU answered H_PARAMETER. */
+  readonly noTable: boolean;
+  /** Indirect: the list could not be Linux's consecutive one, so every entry is tceN (still printing the same line). */
+  readonly reconstructed: boolean;
+  /** H_RTAS: the RTAS call a ddw_* line records, or null for an hcall. */
+  readonly rtas: TraceRtas | null;
+  /** H_GET_TCE: the value the trace shows (the answer, when ret is 0). */
+  readonly tce: bigint;
+}
+
+/** An RTAS call rebuilt from a ddw_* line: token, argument words, nret, and the return words QEMU gave. */
+export interface TraceRtas {
+  readonly token: number;
+  readonly args: readonly number[];
+  readonly nret: number;
+  readonly expect: readonly number[];
+  /** The ddw_* event it came from, for messages. */
+  readonly event: string;
 }
 
 /** Checks a line against its table; every problem names the table. */
@@ -95,9 +113,40 @@ function checkRet(kind: string, ret: number): boolean {
 
 function call(
   opcode: number, e: TraceHcallEvent, ioba: bigint, arg: bigint, npages: number, mappedBytes: number,
-  listFirst = 0n, listStep = 0n,
+  listFirst = 0n, listStep = 0n, reconstructed = false, noTable = false,
 ): TraceCall {
-  return { opcode, liobn: e.liobn, ioba, arg, npages, listFirst, listStep, ret: e.ret, mappedBytes };
+  const tce = e.kind === 'get' ? e.tce : 0n;
+  return { opcode, liobn: e.liobn, ioba, arg, npages, listFirst, listStep, ret: e.ret, mappedBytes, noTable, reconstructed, rtas: null, tce };
+}
+
+/**
+ * A line on a LIOBN without a table at that point. put and get: QEMU printed the LIOBN and the
+ * ioba as passed, ret H_PARAMETER. indirect and stuff are printed only on a disabled window
+ * (QEMU has its table object, with no entries): an indirect fails at entry 0 having read tceN
+ * (replayed with a one-entry list holding it), a stuff only with npages 0.
+ */
+function noTableCall(e: TraceHcallEvent, ramBytes: number): TraceCall {
+  const what = `${e.kind} on liobn ${hex(e.liobn)}, which has no table at this line,`;
+  if (e.ret !== H_PARAMETER) throw new RangeError(`${what} answered ${e.ret}; QEMU answers H_PARAMETER (${H_PARAMETER}) there`);
+  switch (e.kind) {
+    case 'put': return call(H_PUT_TCE, e, e.ioba, e.tce, 0, 0, 0n, 0n, false, true);
+    case 'get':
+      if (e.tce !== 0n) throw new RangeError(`get failed but printed tce ${hex(e.tce)}; QEMU prints 0x0 on failure`);
+      return call(H_GET_TCE, e, e.ioba, 0n, 0, 0, 0n, 0n, false, true);
+    case 'indirect':
+      if (e.iobaN !== 0n) throw new RangeError(`${what} printed iobaN ${hex(e.iobaN)}; a window without entries fails at entry 0`);
+      if ((e.tceList & BigInt(TCE_LIST_ALIGN_MASK)) !== 0n || e.tceList + 8n > BigInt(ramBytes)) {
+        throw new RangeError(`indirect: tcelist ${hex(e.tceList)} is not a 4 KiB aligned address in the guest's ${hex(ramBytes)} bytes of RAM`);
+      }
+      return call(H_PUT_TCE_INDIRECT, e, e.ioba, e.tceList, 1, 0, e.tceN, 0n, false, true);
+    case 'stuff':
+      if (e.npages !== 0) throw new RangeError(`${what} printed npages ${e.npages}; QEMU refuses more pages than a window without entries has before printing`);
+      return call(H_STUFF_TCE, e, e.ioba, e.tceValue, 0, 0, 0n, 0n, false, true);
+    default: {
+      const never: never = e;
+      throw new Error(`unknown hcall event ${JSON.stringify(never)}`);
+    }
+  }
 }
 
 function mapsPages(tce: bigint): boolean {
@@ -137,14 +186,20 @@ function indirectCall(e: TraceIndirect, w: Window, ramBytes: number): TraceCall 
   }
   // Entry `last` is the one printed as tceN: the last one read.
   const last = failing >= 0 ? failing : Math.max(npages - 1, 0);
-  const listFirst = e.tceN - BigInt(last) * ps;
-  if (listFirst < 0n) throw new RangeError(`indirect: tceN ${hex(e.tceN)} is below ${last} pages, so it cannot be entry ${last} of a consecutive list`);
-  if (listFirst + BigInt(Math.max(npages - 1, 0)) * ps > U64_MAX) throw new RangeError(`indirect: a consecutive list from ${hex(listFirst)} runs past 64 bits`);
+  let listFirst = e.tceN - BigInt(last) * ps;
+  let listStep = ps;
+  let reconstructed = false;
+  if (listFirst < 0n || listFirst + BigInt(Math.max(npages - 1, 0)) * ps > U64_MAX) {
+    // Not Linux's consecutive layout: every entry tceN prints the same line (the entries before it are not in the trace).
+    listFirst = e.tceN;
+    listStep = 0n;
+    reconstructed = true;
+  }
   if (npages > 0 && e.tceList + BigInt(npages * 8) > BigInt(ramBytes)) {
     throw new RangeError(`indirect: the list at tcelist ${hex(e.tceList)} (${npages} entries) lies outside the guest's ${hex(ramBytes)} bytes of RAM`);
   }
   const mapped = ok && mapsPages(listFirst) ? npages * Number(ps) : 0;
-  return call(H_PUT_TCE_INDIRECT, e, e.ioba, e.tceList, npages, mapped, listFirst, ps);
+  return call(H_PUT_TCE_INDIRECT, e, e.ioba, e.tceList, npages, mapped, listFirst, listStep, reconstructed);
 }
 
 function stuffCall(e: TraceStuff, w: Window): TraceCall {
@@ -173,10 +228,11 @@ function stuffCall(e: TraceStuff, w: Window): TraceCall {
 const windows = new WeakMap<TraceTableGeometry, Window>();
 
 /**
- * The call behind hcall line `e` on table `g` (with `ramBytes` of guest RAM for an indirect's
+ * The call behind hcall line `e` on table `g` (null: the LIOBN has no table there; with `ramBytes` of guest RAM for an indirect's
  * list). Throws a RangeError naming the problem when no call could have printed the line.
  */
-export function traceCall(e: TraceHcallEvent, g: TraceTableGeometry, ramBytes: number): TraceCall {
+export function traceCall(e: TraceHcallEvent, g: TraceTableGeometry | null, ramBytes: number): TraceCall {
+  if (g === null) return noTableCall(e, ramBytes);
   let w = windows.get(g);
   if (w === undefined) {
     w = new Window(g);

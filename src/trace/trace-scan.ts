@@ -8,6 +8,7 @@
 import { statSync } from 'node:fs';
 import { parseTableOverrides, type TraceTableGeometry } from './table-geometry.js';
 import { TraceCallStream, type TraceEventCounts } from './trace-calls-stream.js';
+import { TraceFormatError } from './trace-error.js';
 import { traceReadError } from './trace-reader.js';
 
 export interface TraceScan {
@@ -18,8 +19,14 @@ export interface TraceScan {
   /** Lines read, and those passed over (blank, other trace points, QEMU's messages). */
   readonly lines: number;
   readonly skippedLines: number;
-  /** Every table the replay needs, in LIOBN order. */
+  /** Every table the replay needs from the start, in LIOBN order. */
   readonly tables: readonly TraceTableGeometry[];
+  /** PHBs whose windows the trace's DDW lines change: the machine models them (src/userspace/spapr-phb.ts). */
+  readonly phbs: readonly { readonly index: number; readonly dmaWinAddr: bigint; readonly dmaWinSize: bigint }[];
+  /** Of the calls: RTAS calls, calls on a LIOBN without a table, indirects whose list was reconstructed. */
+  readonly rtasCalls: number;
+  readonly noTableCalls: number;
+  readonly reconstructedLists: number;
 }
 
 const cache = new Map<string, TraceScan>();
@@ -47,8 +54,14 @@ export function scanTrace(file: string, tablesParam: string | undefined, ramByte
   } finally {
     s.close();
   }
+  const conflict = s.conflicts()[0];
+  if (conflict !== undefined) {
+    throw new TraceFormatError(file, conflict.line, `a failed call on liobn 0x${conflict.liobn.toString(16)} before any line needed its table: ` +
+      'replayed without a table, it cannot share the run with the later calls that need one (declare the table with --trace-table)');
+  }
   const scan: TraceScan = {
     file, calls: s.calls, events: { ...s.counts }, lines: s.reader.line, skippedLines: s.reader.skipped, tables: s.tables(),
+    phbs: s.modelledPhbs(), rtasCalls: s.rtasCalls, noTableCalls: s.noTableCalls, reconstructedLists: s.reconstructedLists,
   };
   if (cache.size >= CACHE_SIZE) cache.clear();
   cache.set(key, scan);

@@ -6,14 +6,20 @@
  *
  * The trace has no guest time between calls, so the modelled clock counts hypercalls only.
  */
-import { bigHi, bigLo } from '../papr/u64.js';
-import { H_PUT_TCE_INDIRECT } from '../papr/hcalls.js';
+import { bigHi, bigLo, hex } from '../papr/u64.js';
+import { H_GET_TCE, H_PUT_TCE_INDIRECT } from '../papr/hcalls.js';
+import { F_OUT_HI, F_OUT_LO, F_RET } from '../papr/frame.js';
+import { H_RTAS } from '../papr/rtas.js';
+import { toBig } from '../papr/u64.js';
+import { defaultPhbConfig, type PhbConfig } from '../userspace/spapr-phb.js';
+import { readRtasRets, writeRtasArgs } from '../workload/rtas-buffer.js';
 import { defaultMachineConfig, type TableConfig } from '../pipeline/machine-config.js';
 import type { GuestRam } from '../shared-memory/guest-ram.js';
 import { setCall } from '../workload/frame-args.js';
 import type { Workload, WorkloadContext, WorkloadParams, WorkloadSpec } from '../workload/workload.js';
 import { parseTableOverrides } from './table-geometry.js';
 import { TraceCallStream } from './trace-calls-stream.js';
+import type { TraceCall, TraceRtas } from './trace-calls.js';
 import { TraceFormatError } from './trace-error.js';
 import { scanTrace, type TraceScan } from './trace-scan.js';
 
@@ -46,12 +52,21 @@ export function checkTraceRun(vcpus: number, calls: number, params: WorkloadPara
   if (calls > scan.calls) throw new RangeError(`calls ${calls}: the trace ${scan.file} has only ${scan.calls} hypercalls`);
 }
 
+/** Where the guest's RTAS argument buffer lies: the last 4 KiB of its RAM. */
+export function traceRtasBuffer(ram: GuestRam): number {
+  return ram.slotBytes - 0x1000;
+}
+
 class TraceWorkload implements Workload {
   mappedBytes = 0;
   guestNs = 0;
+  /** Hcalls whose answer (or H_GET_TCE value) differs from the trace's (the path decides some: SPEC §6). */
+  differingAnswers = 0;
   private readonly stream: TraceCallStream;
   private readonly ram: GuestRam;
   private left: number;
+  private last: TraceCall | null = null;
+  private lastLine = 0;
 
   constructor(ctx: WorkloadContext) {
     this.stream = new TraceCallStream(traceFile(ctx.params), parseTableOverrides(ctx.params['tables']), ctx.ram.slotBytes);
@@ -64,6 +79,17 @@ class TraceWorkload implements Workload {
     if (c === null) {
       throw new TraceFormatError(this.stream.file, this.stream.reader.line, `the trace ended after ${this.stream.calls} calls; the run wants more`);
     }
+    this.last = c;
+    this.lastLine = this.stream.reader.line;
+    if (c.rtas !== null) {
+      // The guest writes its RTAS arguments into its memory and passes their address in r4.
+      const at = traceRtasBuffer(this.ram);
+      writeRtasArgs(this.ram, at, c.rtas.token, c.rtas.args.length, c.rtas.nret, c.rtas.args);
+      setCall(f, H_RTAS, at, 0, 0, 0, 0, 0);
+      this.mappedBytes = 0;
+      if (--this.left === 0) this.stream.close();
+      return;
+    }
     if (c.opcode === H_PUT_TCE_INDIRECT) {
       // The guest writes its list (big-endian TCEs) before making the call.
       const at = Number(c.arg);
@@ -75,6 +101,27 @@ class TraceWorkload implements Workload {
     setCall(f, c.opcode, c.liobn, bigHi(c.ioba), bigLo(c.ioba), bigHi(c.arg), bigLo(c.arg), c.npages);
     this.mappedBytes = c.mappedBytes;
     if (--this.left === 0) this.stream.close();
+  }
+
+  /**
+   * Check the answer against the trace. An RTAS call answers what QEMU answered in every mode
+   * (RTAS always reaches QEMU), so a difference stops the replay naming the line; an hcall's
+   * answer may differ with the path for malformed calls, so differences are counted.
+   */
+  answered(f: Int32Array): void {
+    const c = this.last;
+    if (c === null) return;
+    if (c.rtas !== null) {
+      const got = readRtasRets(this.ram, traceRtasBuffer(this.ram), c.rtas.args.length, c.rtas.expect.length);
+      if (got.some((w, k) => w !== (c.rtas as TraceRtas).expect[k]! >>> 0)) {
+        const show = (ws: readonly number[]): string => ws.map((w) => ((w | 0) <= 0 && (w | 0) > -16 ? String(w | 0) : hex(w >>> 0))).join(', ');
+        throw new TraceFormatError(this.stream.file, this.lastLine,
+          `${c.rtas.event} replayed as its RTAS call answered [${show(got)}]; QEMU answered [${show(c.rtas.expect)}]`);
+      }
+      return;
+    }
+    const ret = f[F_RET] as number;
+    if (ret !== c.ret || (c.opcode === H_GET_TCE && ret === 0 && toBig(f[F_OUT_HI] as number >>> 0, f[F_OUT_LO] as number >>> 0) !== c.tce)) this.differingAnswers++;
   }
 }
 
@@ -91,6 +138,9 @@ export const traceWorkload: WorkloadSpec = {
     return scanTraceParams(params).tables.map((g) => ({
       liobn: g.liobn, busOffset: g.busOffset, pageShift: g.pageShift, entries: g.entries, userspaceOnly: false,
     }));
+  },
+  phbs(_vcpus: number, params: WorkloadParams): PhbConfig[] {
+    return scanTraceParams(params).phbs.map((p) => ({ ...defaultPhbConfig(p.index), dmaWinAddr: p.dmaWinAddr, dmaWinSize: p.dmaWinSize }));
   },
   checkRun: checkTraceRun,
   create: (ctx) => new TraceWorkload(ctx),

@@ -59,6 +59,16 @@ export class SpaprIommu {
 
   constructor(readonly tables: TceTables, readonly kvm: QemuKvm = { kernelTables: false }) {}
 
+  /** Print new_table for every live table (as QEMU does for the tables it enables at boot), in slot order. */
+  traceLiveTables(): void {
+    const tr = this.trace;
+    if (tr === null) return;
+    for (const slot of this.tables.liveSlots()) {
+      tr.newTable(this.tables.liobn(slot), this.nextTablePointer, this.tables.isInKernel(slot) ? 100 + slot : -1);
+      this.nextTablePointer += 0x10000n;
+    }
+  }
+
   /** Add a PHB and enable its default window, as QEMU's realize and reset do. */
   addPhb(config: PhbConfig): SpaprPhb {
     if (this.phbs.some((p) => p.config.index === config.index)) throw new RangeError(`PHB index ${config.index} is used twice`);

@@ -5,6 +5,7 @@
  */
 import type { TableConfig } from '../pipeline/machine-config.js';
 import type { GuestRam } from '../shared-memory/guest-ram.js';
+import type { PhbConfig } from '../userspace/spapr-phb.js';
 
 /** A workload's parameters as the user gave them (`--workload nic:buffer=65536,map=indirect`). */
 export type WorkloadParams = Readonly<Record<string, string>>;
@@ -27,6 +28,8 @@ export interface Workload {
   readonly mappedBytes: number;
   /** Modelled nanoseconds the guest spends between this call and the next (driver work). */
   readonly guestNs: number;
+  /** Optional: the last call's answer is in the frame's outputs (the trace workload checks it). */
+  answered?(f: Int32Array): void;
 }
 
 export interface WorkloadSpec {
@@ -39,6 +42,8 @@ export interface WorkloadSpec {
    * before any vCPU starts: it checks the parameters' values (a RangeError naming the bad one).
    */
   tables(vcpus: number, params: WorkloadParams): TableConfig[];
+  /** Optional: sPAPR PHBs the machine models (their windows are QEMU's, changed by the guest's DDW calls). */
+  phbs?(vcpus: number, params: WorkloadParams): PhbConfig[];
   /** Refuse vCPU or call counts the workload cannot give (a trace has one stream of known length). */
   checkRun?(vcpus: number, calls: number, params: WorkloadParams): void;
   /** Whether vCPUs share a table (then lock contention, and so paths, depend on timing). */

@@ -36,27 +36,35 @@ test('an override is LIOBN:PAGE:OFFSET:SIZE with K/M/G suffixes, checked value b
   assert.throws(() => parseTableOverrides('0x80000000:4K:0:1G+0x80000000:64K:0:1G'), /table 0x80000000 is overridden twice/);
 });
 
-test('geometry comes from the override, then ddw_create, then the default; a conflicting re-creation is refused', () => {
+test('geometry comes from the override, then the default; a PHB window follows its DDW lines', () => {
   const r = new TraceTableResolver(parseTableOverrides('0x71000003:64K:0:1G'));
-  assert.is(r.geometry(0x71000003, 5).pageShift, 16);
+  assert.is(r.geometry(0x71000003, 5)?.pageShift, 16);
   r.declare(0x80000000);
   r.declare(0x80000001);
   r.created(create(0x80000001, 0x10000n, 0x40000000n, 1n << 59n), 10);
   assert.equal(r.geometry(0x80000001, 11), { liobn: 0x80000001, pageShift: 16, busOffset: 1n << 59n, entries: 16384, source: 'ddw_create', line: 10 });
-  // The same window created again (after a reset) is fine.
-  r.created(create(0x80000001, 0x10000n, 0x40000000n, 1n << 59n), 20);
-  assert.throws(() => r.created(create(0x80000001, 0x1000n, 0x40000000n, 1n << 59n), 30),
-    /ddw_create gives liobn 0x80000001 262144 × 4 KiB pages at 0x800000000000000, but line 10 created it with 16384 × 64 KiB pages .*--trace-table 0x80000001:PAGE:OFFSET:SIZE/);
-  assert.is(r.geometry(0x71000002, 12).source, 'default');
-  assert.throws(() => r.created(create(0x71000002, 0x10000n, 0x10000000n, 0n), 13), /but line 12 already used it with the sPAPR default of 65536 × 4 KiB pages at 0x0/);
-  // An override wins over any ddw_create.
-  r.created(create(0x71000003, 0x1000n, 0x1000n, 0n), 14);
-  assert.throws(() => r.geometry(0x80000002, 15), /liobn 0x80000002 is a PHB's second window and the trace has no ddw_create for it/);
-  assert.throws(() => r.created(create(0x80000002, 0x10000n, 0x1000n, 0n), 16), /ddw_create of liobn 0x80000002: window size 0x1000 must be a positive multiple/);
-  // Declared tables with a default are created even if unused; the declared second window without one is known from its ddw_create.
-  assert.equal(r.tables().map((g) => [g.liobn.toString(16), g.source]), [
-    ['71000002', 'default'], ['71000003', 'override'], ['80000000', 'default'], ['80000001', 'ddw_create'],
-  ]);
+  assert.throws(() => r.created(create(0x80000001, 0x10000n, 0x40000000n, 1n << 59n), 12), /that window is enabled/);
+  // Removed: no table; the default window stays, so no reset.
+  assert.is(r.removed(0x80000001, 13), false);
+  assert.is(r.geometry(0x80000001, 14), null);
+  // Created again with another geometry: fine, from that line on.
+  r.created(create(0x80000001, 0x1000n, 0x40000000n, 1n << 59n), 15);
+  assert.is(r.geometry(0x80000001, 16)?.entries, 262144);
+  assert.is(r.removed(0x80000000, 17), false);
+  // The last window, not a default one: QEMU resets the PHB.
+  assert.is(r.removed(0x80000001, 18), true);
+  assert.is(r.geometry(0x80000000, 19)?.source, 'default');
+  assert.is(r.geometry(0x80000001, 19), null);
+  assert.is(r.geometry(0x71000002, 20)?.source, 'default');
+  // A failed put/get on an undeclared LIOBN has no table; a second window without a create has none either.
+  assert.is(r.geometry(0x71000009, 21, false), null);
+  assert.throws(() => r.geometry(0x80000101, 22), /liobn 0x80000101 is a PHB's second window and the trace has no ddw_create for it/);
+  assert.is(r.geometry(0x80000101, 22, false), null);
+  assert.throws(() => r.created(create(0x80000002, 0x10000n, 0x1000n, 0n), 23), /not a PHB window's LIOBN/);
+  assert.throws(() => r.created(create(0x80000001, 0x10000n, 0x1000n, 0n), 23), /window size 0x1000 must be a positive multiple/);
+  // The machine: VIO and override tables; PHB 0 is modelled (its windows are the PHB's).
+  assert.equal(r.tables().map((g) => [g.liobn.toString(16), g.source]), [['71000002', 'default'], ['71000003', 'override']]);
+  assert.equal(r.modelledPhbs(), [{ index: 0, dmaWinAddr: 0n, dmaWinSize: 0x40000000n }]);
 });
 
 test.run();

@@ -22,8 +22,11 @@ test('tcesim run --trace: one vCPU, as many calls as the trace has, and the QEMU
   assert.equal(r.err, []);
   assert.is(r.code, 0);
   assert.is(r.out[0]?.split('\n')[0], 'tcesim run: mode userspace, workload trace, 1 vCPU(s) x 300 calls, seed 1');
-  assert.is(r.out.at(-1), `qemu trace: ${emitted} (300 lines)`);
-  assert.is(readFileSync(emitted, 'latin1'), first.map((l) => `${l}\n`).join(''));
+  // The new_table line of the one table used (the trace has none), then every call's line.
+  assert.is(r.out.at(-1), `qemu trace: ${emitted} (301 lines)`);
+  const [head, ...rest] = readFileSync(emitted, 'latin1').split('\n');
+  assert.match(head as string, /^spapr_iommu_new_table liobn=0x80000000 table=0x[0-9a-f]+ fd=-1$/);
+  assert.is(rest.join('\n'), first.map((l) => `${l}\n`).join(''));
 });
 
 test('--calls fewer than the trace has replays its beginning; --trace-table overrides a table', async () => {
@@ -31,7 +34,11 @@ test('--calls fewer than the trace has replays its beginning; --trace-table over
   const r = await run('run', '--trace', short, '--calls', '10', '--mode', 'userspace', '--inline', '--emit-qemu-trace', emitted,
     '--trace-table', '0x80000000:4K:0:2G', '--trace-table', '0x71000002:4K:0:256M');
   assert.is(r.code, 0, r.err.join('\n'));
-  assert.is(readFileSync(emitted, 'latin1'), first.slice(0, 10).map((l) => `${l}\n`).join(''));
+  const lines = readFileSync(emitted, 'latin1').split('\n');
+  assert.equal(lines.slice(0, 2).map((l) => l.replace(/table=0x[0-9a-f]+/, 'table=PTR')), [
+    'spapr_iommu_new_table liobn=0x71000002 table=PTR fd=-1', 'spapr_iommu_new_table liobn=0x80000000 table=PTR fd=-1',
+  ]);
+  assert.is(lines.slice(2).join('\n'), first.slice(0, 10).map((l) => `${l}\n`).join(''));
 });
 
 test('misuse of --trace is one line naming the bad value, exit 2', async () => {
