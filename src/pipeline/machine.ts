@@ -10,6 +10,7 @@ import { virtmodeHcall } from '../virtmode/hcall.js';
 import { Host } from '../host/host.js';
 import { KvmVfioDevice } from '../host/kvm-vfio.js';
 import { setUpPassthrough, type Passthrough } from '../userspace/vfio-setup.js';
+import { forwardHotplugToVfio } from '../userspace/vfio-hotplug.js';
 import type { MachineConfig, PassthroughConfig } from './machine-config.js';
 
 /** Arena entries the host's hardware tables may need: every group's 32-bit window twice, and room for 64-bit windows. */
@@ -117,6 +118,7 @@ export class Machine {
     if (p !== undefined) {
       this.host = new Host(this.tables, p.host, p.groups);
       this.kvmVfio = new KvmVfioDevice(this.host);
+      forwardHotplugToVfio(this.qemu, this.host);
       for (const d of p.devices) this.passthrough.push(setUpPassthrough(this.tables, this.qemu, this.host, this.kvmVfio, d));
     }
   }

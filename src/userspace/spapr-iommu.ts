@@ -52,6 +52,8 @@ export class SpaprIommu {
   tableChanged: TableChangeObserver | null = null;
   /** Hears tables move to userspace on a VFIO hotplug, or null. */
   tableMoved: TableMoveObserver | null = null;
+  /** Hears a VFIO device plugged into a PHB, before anything moves or replays (src/userspace/vfio-hotplug.ts). */
+  vfioPlugged: ((phb: SpaprPhb, group: number) => void) | null = null;
   /** The arena range each LIOBN had when its window was last disabled, reused when it comes back. */
   private readonly freed = new Map<number, TableArena>();
   /** Stand-in for the host pointer QEMU prints in new_table lines: counts up per table. */
@@ -169,6 +171,7 @@ export class SpaprIommu {
    * live mapping is replayed to the IOMMU listeners. One way: it never moves back.
    */
   hotplugVfio(phb: SpaprPhb, group: number): HotplugResult {
+    this.vfioPlugged?.(phb, group);
     const first = phb.vfioGroups.length === 0;
     phb.vfioGroups.push(group);
     const moved: { liobn: number; replayed: number }[] = [];
