@@ -89,6 +89,11 @@ export class KvmVfioDevice {
     this.host.hwPut(l.hw);
   }
 
+  /** Whether the group was added (KVM_DEV_VFIO_GROUP_ADD) and not deleted since. */
+  hasGroup(groupId: number): boolean {
+    return this.added.has(groupId);
+  }
+
   /** Links (LIOBN slot, hardware table, references), for tests and the report. */
   linkList(): ReadonlyArray<Readonly<Link>> {
     return this.links;

@@ -8,6 +8,7 @@
 import type { Host } from '../host/host.js';
 import { VfioContainer } from '../host/vfio/container.js';
 import type { SpaprIommu } from './spapr-iommu.js';
+import { replayIommu } from './iommu-listener.js';
 import { VfioIommuListener } from './vfio-listener.js';
 
 export function forwardHotplugToVfio(q: SpaprIommu, host: Host): void {
@@ -21,6 +22,16 @@ export function forwardHotplugToVfio(q: SpaprIommu, host: Host): void {
       listeners.set(c, l);
       q.addListener(l.listener);
     }
-    for (const w of phb.windows) l.watch(w.liobn);
+    // The PHB's first device moves its kernel tables to userspace, and that move replays their
+    // mappings to every listener (SpaprIommu.hotplugVfio). Any other window this listener has
+    // just started watching gets the replay QEMU's listener asks for when it registers.
+    const moving = phb.vfioGroups.length === 0 && q.kvm.vfioAcceleration !== true;
+    for (const w of phb.windows) {
+      if (l.watches(w.liobn)) continue;
+      l.watch(w.liobn);
+      if (w.slot < 0) continue;
+      if (moving && q.tables.isInKernel(w.slot)) continue;
+      replayIommu(q.tables, w.slot, l.listener);
+    }
   };
 }

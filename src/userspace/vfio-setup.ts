@@ -80,19 +80,12 @@ export function setUpPassthrough(tables: TceTables, qemu: SpaprIommu, host: Host
     // window's table out of the kernel, so every TCE hcall on it exits to QEMU.
     if (!plan.kvmLink && g.inKernel) tables.moveToUserspace(slot);
     if (plan.kvmLink && g.inKernel) {
-      if (!kvmAdded.has(kvm)) kvmAdded.set(kvm, new Set());
-      const added = kvmAdded.get(kvm)!;
-      if (!added.has(plan.group)) {
-        must(`KVM_DEV_VFIO_GROUP_ADD group ${plan.group}`, kvm.kvmVfioGroupAdd(plan.group));
-        added.add(plan.group);
-      }
+      if (!kvm.hasGroup(plan.group)) must(`KVM_DEV_VFIO_GROUP_ADD group ${plan.group}`, kvm.kvmVfioGroupAdd(plan.group));
       must(`KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE group ${plan.group} liobn 0x${(liobn >>> 0).toString(16)}`, kvm.kvmVfioGroupSetSpaprTce(plan.group, liobn));
     }
   }
   return { container: c, listener };
 }
-
-const kvmAdded = new WeakMap<KvmVfioDevice, Set<number>>();
 
 /** vfio_spapr_create_window: host page = the largest supported size ≤ min(guest page, RAM backing page). */
 function createHostWindow(c: VfioContainer, host: Host, guestShift: number, bus: bigint, bytes: bigint, sysPageShift: number): void {
