@@ -5,8 +5,6 @@ export const IOCTL_KINDS = [
   'KVM_GROUP_ADD', 'KVM_GROUP_DEL', 'KVM_SET_SPAPR_TCE',
 ] as const;
 
-export type IoctlKind = (typeof IOCTL_KINDS)[number];
-
 export function ioctlKindCode(kind: string): number {
   const i = (IOCTL_KINDS as readonly string[]).indexOf(kind);
   if (i < 0) throw new Error(`unknown ioctl kind ${kind}`);

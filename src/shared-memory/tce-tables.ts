@@ -329,14 +329,8 @@ export class TceTables {
   hwEntries(hw: number): number {
     return this.hw.hwWord(hw, HW_ENTRIES);
   }
-  hwLevels(hw: number): number {
-    return this.hw.hwWord(hw, HW_LEVELS);
-  }
   hwBusOffset(hw: number): bigint {
     return (BigInt(this.hw.hwWord(hw, HW_BUS_HI) >>> 0) << 32n) | BigInt(this.hw.hwWord(hw, HW_BUS_LO) >>> 0);
-  }
-  hwLive(hw: number): boolean {
-    return this.hw.hwWord(hw, HW_STATE) !== 0;
   }
   /** A v1 container's table (HWF_USERSPACE_PINNED): KVM leaves it to QEMU. */
   hwUserspacePinned(hw: number): boolean {

@@ -18,8 +18,6 @@ export class VfioIommuListener {
   private readonly liobns = new Set<number>();
   /** Notifications for addresses outside guest RAM (QEMU: "iommu map to non memory area"). */
   skipped = 0;
-  /** The last ioctl result that was not 0, for messages and tests. */
-  lastError = 0;
 
   readonly listener: IommuListener = (n) => {
     if (this.liobns.has(n.liobn >>> 0)) this.forward(n);
@@ -30,10 +28,6 @@ export class VfioIommuListener {
   /** Start forwarding a window's notifications (vfio_listener_region_add of an IOMMU region). */
   watch(liobn: number): void {
     this.liobns.add(liobn >>> 0);
-  }
-
-  unwatch(liobn: number): void {
-    this.liobns.delete(liobn >>> 0);
   }
 
   watches(liobn: number): boolean {
@@ -56,7 +50,6 @@ export class VfioIommuListener {
       const vaddr = BigInt(this.container.host.config.ramUserAddr) + n.translatedAddr;
       ret = vfioIommuMapDma(this.container, { vaddr, iova, size, read: true, write: (n.perm & 2) !== 0 });
     }
-    if (ret !== 0) this.lastError = ret;
     return ret;
   }
 }

@@ -6,7 +6,6 @@
  * Runs in: the main thread.
  */
 import { TCE_PERM_MASK } from '../../papr/tce.js';
-import { POW2 } from '../../papr/u64.js';
 import { hwReleaseMapped } from '../../kvm/hardware.js';
 import type { Host } from '../host.js';
 import type { GroupOwner, IommuGroup } from '../iommu-group.js';
@@ -98,14 +97,5 @@ export class VfioContainer implements GroupOwner {
   /** Clear every entry of a table. */
   clearTable(hw: number): void {
     this.clearEntries(hw, 0, this.host.tables.hwEntries(hw));
-  }
-
-  /** Entries of a window of `bytes` with pages of 2^shift. */
-  static entriesOf(bytes: bigint, shift: number): number {
-    return Number(bytes >> BigInt(shift));
-  }
-
-  pageBytes(hw: number): number {
-    return POW2[this.host.tables.hwPageShift(hw)] as number;
   }
 }
