@@ -20,7 +20,7 @@ import { VfioPamuContainer } from './vfio-pamu-container.js';
  * QEMU maps it) + this. Any 4 KiB-aligned base would do; this one is far from the iova range
  * so a vaddr and an iova are never confused in a message.
  */
-export const GUEST_RAM_VADDR = 0x7f00_0000_0000n;
+const GUEST_RAM_VADDR = 0x7f00_0000_0000n;
 
 export interface PamuRamRange {
   /** Guest physical address, mapped at the same iova. */

@@ -10,7 +10,7 @@ import { PAMU_DEFAULT_MAX_WINDOWS } from './pamu-domain.js';
 import { SEED_001_MSI_BANKS } from './seed-001.js';
 
 /** Seed 001's huge page, and so its window. */
-export const GUEST_HUGE_PAGE = 64n << 20n;
+const GUEST_HUGE_PAGE = 64n << 20n;
 /** Where the host's huge-page pool starts (4 GB, as the seed's 0x1_XX000000 pages suggest). */
 const HUGE_POOL_BASE = 0x1_0000_0000n;
 

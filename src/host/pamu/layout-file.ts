@@ -9,7 +9,7 @@
 import type { PamuContainerLayout, PamuMsiWindow, PamuRamRange } from './container-layout.js';
 import type { MsiBank } from './pamu-domain.js';
 
-export const PAMU_LAYOUT_FORMAT = 'tcesim-pamu-layout/1';
+const PAMU_LAYOUT_FORMAT = 'tcesim-pamu-layout/1';
 
 export class LayoutFileError extends Error {
   constructor(message: string) {
