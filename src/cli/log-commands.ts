@@ -18,7 +18,7 @@ export const REPORT_HELP = `tcesim report LOG
 Prints the report of a run from its event log: per hcall and answering tier the count, share and
 latencies; per escalation reason its count; totals per tier; modelled and wall-clock throughput.`;
 
-function openLog(path: string): LogFile {
+export function openLog(path: string): LogFile {
   try {
     return readLogFile(path);
   } catch (e) {

@@ -6,6 +6,7 @@ import { CONFORMANCE_HELP, conformanceCommand } from './conformance-command.js';
 import { PAMU_HELP, pamuCommand } from './pamu-command.js';
 import { REPLAY_HELP, REPORT_HELP, replayCommand, reportCommand } from './log-commands.js';
 import { RUN_HELP, runCommand } from './run-command.js';
+import { TABLES_HELP, tablesCommand } from './tables-command.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `tcesim — a simulator of the POWER sPAPR TCE hypercall pipeline
@@ -15,6 +16,7 @@ Usage:
   tcesim start                 the default job: tcesim run with its defaults
   tcesim replay LOG [--verify] rebuild the tables from an event log and check them
   tcesim report LOG            the report of a run, from its event log
+  tcesim tables LOG            the final tables of a run (tables --diff A B: two runs' differences)
   tcesim export LOG --chrome F a timeline of the run for Perfetto / chrome://tracing
   tcesim bench [--quick] [--json FILE] [--filter REGEX]
                                benchmarks: real mode per hcall, pipeline per mode and workload,
@@ -31,6 +33,7 @@ const HELPS: Readonly<Record<string, string>> = {
   run: RUN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, export: EXPORT_HELP, bench: BENCH_HELP, compare: COMPARE_HELP,
   conformance: CONFORMANCE_HELP,
   pamu: PAMU_HELP,
+  tables: TABLES_HELP,
 };
 
 /** Runs a command line and returns its exit code; misuse is one line on err and exit code 2. */
@@ -51,6 +54,8 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
         return replayCommand(rest, out);
       case 'report':
         return reportCommand(rest, out);
+      case 'tables':
+        return tablesCommand(rest, out);
       case 'export':
         return await exportCommand(rest, out);
       case 'bench':
