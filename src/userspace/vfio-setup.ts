@@ -44,17 +44,34 @@ export interface Passthrough {
   listener: VfioIommuListener;
 }
 
-/** A setup step that failed, as QEMU would report it (fatal to the machine's start). */
-export class PassthroughError extends Error {}
+/**
+ * A setup step that failed, as QEMU would report it: fatal to the machine's start, so a run
+ * refuses its machine in one line (a RangeError, as other bad run options).
+ */
+export class PassthroughError extends RangeError {}
 
 function must(what: string, ret: number): void {
-  if (ret !== 0) throw new PassthroughError(`${what} failed: ${errnoName(ret)}`);
+  if (ret !== 0) throw new PassthroughError(`passed-through device: ${what} failed: ${errnoName(ret)}`);
+}
+
+/** A message naming the device's group, whatever fails while setting it up. */
+function inGroup<T>(group: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof PassthroughError) throw new PassthroughError(e.message.replace('passed-through device: ', `passed-through device: group ${group}: `));
+    throw e;
+  }
 }
 
 export function setUpPassthrough(tables: TceTables, qemu: SpaprIommu, host: Host, kvm: KvmVfioDevice, plan: PassthroughPlan): Passthrough {
+  return inGroup(plan.group, () => setUp(tables, qemu, host, kvm, plan));
+}
+
+function setUp(tables: TceTables, qemu: SpaprIommu, host: Host, kvm: KvmVfioDevice, plan: PassthroughPlan): Passthrough {
   const c = vfioOpenContainer(host, `container-${plan.group}`);
-  must(`group ${plan.group}: VFIO_GROUP_SET_CONTAINER`, vfioGroupSetContainer(c, plan.group));
-  must(`group ${plan.group}: VFIO_SET_IOMMU ${plan.container}`, vfioSetIommu(c, plan.container));
+  must('VFIO_GROUP_SET_CONTAINER', vfioGroupSetContainer(c, plan.group));
+  must(`VFIO_SET_IOMMU ${plan.container}`, vfioSetIommu(c, plan.container));
   if (plan.container === 'v1') {
     must('VFIO_IOMMU_ENABLE', vfioIommuEnable(c));
   } else {
@@ -69,7 +86,7 @@ export function setUpPassthrough(tables: TceTables, qemu: SpaprIommu, host: Host
   qemu.addListener(listener.listener);
   for (const liobn of plan.liobns) {
     const slot = tables.findTable(liobn);
-    if (slot < 0) throw new PassthroughError(`group ${plan.group}: no guest window with liobn 0x${(liobn >>> 0).toString(16)}`);
+    if (slot < 0) throw new PassthroughError(`passed-through device: no guest window with liobn 0x${(liobn >>> 0).toString(16)}`);
     const g = tables.geometry(slot);
     const bytes = BigInt(g.entries) << BigInt(g.pageShift);
     if (plan.container === 'v2') createHostWindow(c, host, g.pageShift, g.busOffset, bytes, tables.hostPageShift);
@@ -80,8 +97,8 @@ export function setUpPassthrough(tables: TceTables, qemu: SpaprIommu, host: Host
     // window's table out of the kernel, so every TCE hcall on it exits to QEMU.
     if (!plan.kvmLink && g.inKernel) tables.moveToUserspace(slot);
     if (plan.kvmLink && g.inKernel) {
-      if (!kvm.hasGroup(plan.group)) must(`KVM_DEV_VFIO_GROUP_ADD group ${plan.group}`, kvm.kvmVfioGroupAdd(plan.group));
-      must(`KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE group ${plan.group} liobn 0x${(liobn >>> 0).toString(16)}`, kvm.kvmVfioGroupSetSpaprTce(plan.group, liobn));
+      if (!kvm.hasGroup(plan.group)) must('KVM_DEV_VFIO_GROUP_ADD', kvm.kvmVfioGroupAdd(plan.group));
+      must(`KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE liobn 0x${(liobn >>> 0).toString(16)}`, kvm.kvmVfioGroupSetSpaprTce(plan.group, liobn));
     }
   }
   return { container: c, listener };
@@ -93,7 +110,7 @@ function createHostWindow(c: VfioContainer, host: Host, guestShift: number, bus:
   const limit = Math.min(guestShift, host.config.ramBackingShift);
   let shift = -1;
   for (let s = limit; s >= 12; s--) if ((g.config.pageSizes & (1n << BigInt(s))) !== 0n) { shift = s; break; }
-  if (shift < 0) throw new PassthroughError(`no host IOMMU page size fits a ${2 ** guestShift}-byte guest page`);
+  if (shift < 0) throw new PassthroughError(`passed-through device: no host IOMMU page size fits a ${2 ** guestShift}-byte guest page`);
   const entries = bytes >> BigInt(shift);
   const bits = (entries * 8n).toString(2).length - 1;
   let levels = Math.max(1, Math.ceil(bits / (sysPageShift + 8)));
@@ -102,7 +119,7 @@ function createHostWindow(c: VfioContainer, host: Host, guestShift: number, bus:
     if (r.ret === 0) {
       if (r.startAddr !== bus) {
         vfioIommuSpaprTceRemove(c, r.startAddr!);
-        throw new PassthroughError(`host window at 0x${r.startAddr!.toString(16)} does not match the guest window at 0x${bus.toString(16)} (EINVAL)`);
+        throw new PassthroughError(`passed-through device: host window at 0x${r.startAddr!.toString(16)} does not match the guest window at 0x${bus.toString(16)} (EINVAL)`);
       }
       return;
     }
@@ -115,6 +132,6 @@ function createHostWindow(c: VfioContainer, host: Host, guestShift: number, bus:
 function checkInsideHostWindow(c: VfioContainer, bus: bigint, bytes: bigint): void {
   const g = c.attached[0]!;
   if (bus < g.config.tce32Start || bus + bytes > g.config.tce32Start + g.config.tce32Size) {
-    throw new PassthroughError(`guest window 0x${bus.toString(16)}+0x${bytes.toString(16)} is outside the v1 host window`);
+    throw new PassthroughError(`passed-through device: guest window 0x${bus.toString(16)}+0x${bytes.toString(16)} is outside the v1 host window`);
   }
 }

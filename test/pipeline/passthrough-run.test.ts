@@ -128,6 +128,9 @@ test('machine-file misuse is one line naming the file and field, exit 2', async 
   r = await cli('run', '--vfio', 'v3', '--calls', '10');
   assert.is(r.code, 2);
   assert.match(r.err[0]!, /--vfio "v3" must be v1 or v2/);
+  r = await cli('run', '--vfio', 'v2', '--locked-limit', '0x10000000', '--calls', '10', '--inline');
+  assert.is(r.code, 2);
+  assert.equal(r.err, ['tcesim: passed-through device: group 1: VFIO_IOMMU_SPAPR_REGISTER_MEMORY failed: ENOMEM']);
   r = await cli('run', '--no-kvm-link', '--calls', '10');
   assert.is(r.code, 2);
   assert.match(r.err[0]!, /need --vfio or --machine/);
