@@ -13,8 +13,9 @@ export const MACHINE_OPTIONS = {
 
 export const MACHINE_HELP = `  --machine FILE    the machine: host, IOMMU groups, passed-through devices (docs/machine-file.md,
                     examples/machine-*.json)                                [emulated devices]
-  --vfio v1|v2      short for a machine with one device passed through behind every window:
-                    a v2 container (DDW group, RAM preregistered) or v1 (legacy group)
+  --vfio v1|v2      short for a machine with a device passed through on each window (each
+                    vCPU's NIC or disk): v2 container (DDW group, RAM preregistered, KVM
+                    link) or v1 (legacy group)
   --no-kvm-link     with --vfio/--machine: no KVM-VFIO link (every TCE hcall exits to QEMU)
   --no-prereg       with --vfio/--machine: v2 without preregistered RAM
   --locked-limit B  with --vfio/--machine: RLIMIT_MEMLOCK in bytes, or unlimited`;
