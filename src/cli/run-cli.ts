@@ -2,6 +2,7 @@ import { VectorError } from '../conformance/values.js';
 import { BENCH_HELP, benchCommand } from './bench-command.js';
 import { COMPARE_HELP, compareCommand } from './compare-command.js';
 import { EXPORT_HELP, exportCommand } from './export-command.js';
+import { GAIN_HELP, gainCommand } from './gain-command.js';
 import { CONFORMANCE_HELP, conformanceCommand } from './conformance-command.js';
 import { PAMU_HELP, pamuCommand } from './pamu-command.js';
 import { REPLAY_HELP, REPORT_HELP, replayCommand, reportCommand } from './log-commands.js';
@@ -12,8 +13,10 @@ import { UsageError } from './usage-error.js';
 const HELP = `tcesim — a simulator of the POWER sPAPR TCE hypercall pipeline
 
 Usage:
+  tcesim gain [options]        what in-kernel handling buys: the same workload on every machine,
+                               with the held-out published figures beside the predictions
+  tcesim start                 the default job: tcesim gain with its defaults
   tcesim run [options]         run a workload on the threaded pipeline and print the report
-  tcesim start                 the default job: tcesim run with its defaults
   tcesim replay LOG [--verify] rebuild the tables from an event log and check them
   tcesim report LOG            the report of a run, from its event log
   tcesim tables LOG            the final tables of a run (tables --diff A B: two runs' differences)
@@ -30,7 +33,7 @@ Usage:
   tcesim help [COMMAND]        this text, or a command's`;
 
 const HELPS: Readonly<Record<string, string>> = {
-  run: RUN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, export: EXPORT_HELP, bench: BENCH_HELP, compare: COMPARE_HELP,
+  run: RUN_HELP, gain: GAIN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, export: EXPORT_HELP, bench: BENCH_HELP, compare: COMPARE_HELP,
   conformance: CONFORMANCE_HELP,
   pamu: PAMU_HELP,
   tables: TABLES_HELP,
@@ -49,7 +52,9 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
         return await runCommand(rest, out);
       case 'start':
         if (rest.length > 0) throw new UsageError(`start takes no arguments, got ${rest.join(' ')}`);
-        return await runCommand([], out);
+        return await gainCommand([], out);
+      case 'gain':
+        return await gainCommand(rest, out);
       case 'replay':
         return replayCommand(rest, out);
       case 'report':

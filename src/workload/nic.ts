@@ -5,21 +5,23 @@
  * (read permission: the device reads the packet) when the packet is queued and unmapped when
  * the slot comes round again (transmit completion), before it is reused.
  *
- * Defaults (the calibration of the modelled clock depends on them, see docs/modelled-time.md):
- * 256 slots, one 4 KiB page per packet, mapped with H_PUT_TCE and unmapped with H_PUT_TCE 0.
- * With `map=indirect` a multi-page buffer is mapped with one H_PUT_TCE_INDIRECT and with
- * `unmap=stuff` freed with one H_STUFF_TCE, as Linux does when the hypervisor offers
+ * Defaults: 256 slots, one 4 KiB page per packet buffer (a TSO packet's page fragment; the
+ * ppc64 DMA API maps each fragment with its own call), mapped with H_PUT_TCE and unmapped with
+ * H_PUT_TCE 0. With `map=indirect` a multi-page buffer is mapped with one H_PUT_TCE_INDIRECT and
+ * with `unmap=stuff` freed with one H_STUFF_TCE, as Linux does when the hypervisor offers
  * hcall-multi-tce (src/workload/tce-run.ts); docs/workloads.md maps this onto real drivers.
  *
- * GUEST_NS_PER_PAGE (an ASSUMPTION: driver and stack time per page) is chosen with the cost
- * table (src/pipeline/costs.ts) so that the modelled bandwidth reproduces seed 002's
- * 220 MB/s (userspace) against 750-1020 MB/s (in-kernel).
+ * The wire (src/workload/nic-wire.ts: `link`, `mtu`) does not slow the calls down: `tcesim gain`
+ * takes the lesser of what the hypercall path and the wire allow. The guest's own time per buffer
+ * (driver and stack) is 0 unless `guest=NS` is given: no independent measurement of it was found,
+ * so the hypercall path's figure is an upper bound (docs/modelled-time.md).
  */
 import { TCE_PCI_READ } from '../papr/tce.js';
 import type { TableConfig } from '../pipeline/machine-config.js';
 import { choiceParam, formatSize, intParam, paramConflict, sizeParam } from './params.js';
 import { Prng } from './prng.js';
 import { listPageGpa, MAP_METHODS, TceRun, UNMAP_METHODS, type MapMethod, type UnmapMethod } from './tce-run.js';
+import { nicWire, WIRE_PARAMS } from './nic-wire.js';
 import type { Workload, WorkloadContext, WorkloadParams, WorkloadSpec } from './workload.js';
 
 export const NIC_LIOBN_BASE = 0x80000000;
@@ -27,7 +29,6 @@ const PAGE_SHIFT = 12;
 const PAGE_BYTES = 4096;
 /** The QEMU PHB default window: 1 GiB of 4 KiB pages. */
 const WINDOW_ENTRIES = 262144;
-export const GUEST_NS_PER_PAGE = 3600;
 
 const DEFAULT_RING = 256;
 const DEFAULT_BUFFER = 4096;
@@ -40,12 +41,15 @@ interface NicConfig {
   readonly pages: number;
   readonly map: MapMethod;
   readonly unmap: UnmapMethod;
+  /** Guest nanoseconds after each buffer is mapped (driver and stack work). */
+  readonly guestNs: number;
 }
 
 function nicConfig(params: WorkloadParams): NicConfig {
   const ring = intParam('nic', params, 'ring', DEFAULT_RING, 1, WINDOW_ENTRIES);
   const buffer = sizeParam('nic', params, 'buffer', DEFAULT_BUFFER, 1, MAX_BUFFER);
   const pages = Math.ceil(buffer / PAGE_BYTES);
+  nicWire('nic', params);
   if (ring * pages > WINDOW_ENTRIES) {
     throw paramConflict('nic', params, 'ring', String(ring),
       `needs ${ring * pages} entries with ${pages}-page buffers; the 1 GiB window has ${WINDOW_ENTRIES} (lower ring or buffer)`);
@@ -54,6 +58,7 @@ function nicConfig(params: WorkloadParams): NicConfig {
     ring, pages,
     map: choiceParam('nic', params, 'map', MAP_METHODS, 'put'),
     unmap: choiceParam('nic', params, 'unmap', UNMAP_METHODS, 'put'),
+    guestNs: intParam('nic', params, 'guest', 0, 0, 1_000_000_000),
   };
 }
 
@@ -98,7 +103,8 @@ class NicWorkload implements Workload {
     }
     const n = run.next(f);
     this.mappedBytes = run.mapping ? n * PAGE_BYTES : 0;
-    this.guestNs = run.mapping ? n * GUEST_NS_PER_PAGE : 0;
+    // The guest's time per buffer, after the call that maps its last page.
+    this.guestNs = run.mapping && run.done ? this.cfg.guestNs : 0;
   }
 }
 
@@ -110,6 +116,8 @@ export const nicWorkload: WorkloadSpec = {
     map: 'put: one H_PUT_TCE per page; indirect: a multi-page buffer in one H_PUT_TCE_INDIRECT (a single page still uses H_PUT_TCE, as Linux) (default put)',
     unmap: 'put: one H_PUT_TCE 0 per page; stuff: one H_STUFF_TCE 0 per buffer (default put)',
     ring: `ring slots, each one buffer in flight (default ${DEFAULT_RING})`,
+    guest: 'guest nanoseconds of driver and stack work per buffer (default 0: not modelled)',
+    ...WIRE_PARAMS,
   },
   sharesTables: false,
   tables(vcpus: number, params: WorkloadParams): TableConfig[] {
@@ -120,3 +128,9 @@ export const nicWorkload: WorkloadSpec = {
   },
   create: (ctx) => new NicWorkload(ctx),
 };
+
+/** The bytes of one packet buffer and the 4 KiB pages it is mapped as (checks the parameters). */
+export function nicBuffer(params: WorkloadParams): { bytes: number; pages: number } {
+  const pages = nicConfig(params).pages;
+  return { bytes: sizeParam('nic', params, 'buffer', DEFAULT_BUFFER, 1, MAX_BUFFER), pages };
+}
