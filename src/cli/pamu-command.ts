@@ -24,6 +24,11 @@ const PAMU_WORKLOADS = ['nic', 'storage'] as const;
 const DEFAULT_CALLS = 20_000;
 const DEFAULT_VCPUS = 2;
 
+/** A bandwidth; unbounded when the workload models no guest time (e.g. nic without guest=NS). */
+function bandwidth(mbPerSec: number): string {
+  return Number.isFinite(mbPerSec) ? `${fmt(mbPerSec, 1)} MB/s` : 'unbounded';
+}
+
 export const PAMU_HELP = `tcesim pamu [LAYOUT.json]
 
 Builds a Freescale PAMU domain through the modelled VFIO container (seed 001's "type 2":
@@ -124,7 +129,7 @@ function sideBySideLines(name: string, workload: string, mode: string, vcpus: nu
     row('modelled hypercall time, all vCPUs', ms(r.tce.hcallNs), ms(r.pamu.hcallNs)),
     row('modelled run time (slowest vCPU)', ms(r.tce.modelledNs), ms(r.pamu.modelledNs)),
     row('bytes mapped for DMA', fmtBytes(r.tce.bytes), fmtBytes(r.pamu.bytes)),
-    row('modelled DMA bandwidth', `${fmt(r.tce.mbPerSec, 1)} MB/s`, `${fmt(r.pamu.mbPerSec, 1)} MB/s`),
+    row('modelled DMA bandwidth', bandwidth(r.tce.mbPerSec), bandwidth(r.pamu.mbPerSec)),
     '',
     Number.isFinite(breakEven)
       ? `PAMU's setup equals the hypercall time of ${fmtBytes(breakEven)} of this traffic (${fmt(breakEven / Math.max(1, r.tce.bytes) * r.tce.hcalls)} TCE hypercalls); beyond that PAMU is ahead, at the price of ${formatSize(pinned)} pinned.`

@@ -18,6 +18,6 @@ export const COST_SOURCES: Readonly<Record<CostName, CostSource>> = {
   realmodePerEntry: { kind: 'assumption', what: 'one TCE checked and written in real mode', source: 'no published measurement found' },
   virtmodePerEntry: { kind: 'assumption', what: 'one TCE checked and written in virtual mode', source: 'no published measurement found' },
   userspacePerEntry: { kind: 'assumption', what: 'one TCE checked and written by QEMU', source: 'no published measurement found' },
-  pageAllocate: { kind: 'assumption', what: 'a 64 KiB TCE backing page allocated and zeroed', source: 'no published measurement found (64 KiB at ~20 GB/s)' },
+  pageAllocate: { kind: 'assumption', what: 'a TCE backing page allocated (also: a page pinned, tcesim pamu)', source: 'no published measurement found' },
   hwEntry: { kind: 'assumption', what: 'a hardware TCE written and its cache invalidated', source: 'no published measurement found' },
 };

@@ -86,7 +86,7 @@ export function gainReport(run: GainRun): GainReport {
   const notes = [
     'Predicted: every MB/s, calls/s, gain and ladder figure, from costs set from published exit and entry measurements and stated assumptions (docs/modelled-time.md).',
     'Checked: only the held-out published figures, which no cost was set from; both were measured with a NIC passed through with VFIO, which the machines here do not model yet (they drive an emulated device: no hardware TCE writes, pins or VFIO ioctls).',
-    'Not modelled yet: the VFIO v1 and v2 (preregistered memory, KVM link) machines (issue 9).',
+    'Not modelled yet: the VFIO v1 and v2 (preregistered memory, KVM link) machines: the host IOMMU model exists (src/host) but the run pipeline does not take passed-through devices yet.',
     'The guest\'s own time per buffer (driver and stack) is 0 unless the workload sets it: the hypercall-path figures are upper bounds.',
   ];
   return {

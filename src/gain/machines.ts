@@ -4,7 +4,9 @@
  * trap straight to the MMU-on host since POWER9, and the real-mode handlers were retired in
  * 2022), and each processor without acceleration (every TCE hcall exits to QEMU). Each drives an
  * emulated device: its TCE table lives in KVM (or only in QEMU) with no hardware IOMMU behind it.
- * The VFIO-passed-through variants need the host IOMMU model of issue 9 and are not here yet.
+ * The VFIO-passed-through variants are not here yet: the host IOMMU model (src/host) drives
+ * conformance machines, but the run pipeline these machines use does not take passed-through
+ * devices yet.
  */
 import type { Cpu } from '../pipeline/costs.js';
 import type { Mode } from '../papr/tiers.js';

@@ -63,7 +63,7 @@ export function power8Costs(): CostTable {
     realmodePerEntry: 20,
     virtmodePerEntry: 40,
     userspacePerEntry: 150,
-    pageAllocate: 3300,
+    pageAllocate: 1500,
     hwEntry: 60,
   };
 }

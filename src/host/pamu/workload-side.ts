@@ -58,8 +58,10 @@ export type SideBySideResult =
 
 const PAGE = 0x1000n;
 
+/** Infinity when bytes moved in no modelled time (nic has no guest time unless `guest=NS`). */
 function mbPerSec(bytes: number, ns: number): number {
-  return ns > 0 ? (bytes / ns) * 1000 : 0;
+  if (ns <= 0) return bytes > 0 ? Infinity : 0;
+  return (bytes / ns) * 1000;
 }
 
 export function runSideBySide(o: SideBySideOptions): SideBySideResult {
