@@ -22,9 +22,10 @@ export const GAIN_DEFAULT_VCPUS = 1;
 export const GAIN_HELP = `tcesim gain [options]
 
 Runs the same seeded workload through every machine — POWER8 KVM (real mode, then virtual
-mode), POWER9+ KVM (virtual mode only) and each without acceleration — and prints MB/s, calls/s,
-the gain over no acceleration and the cost ladder per machine, with the held-out published
-figures beside the predictions (docs/modelled-time.md).
+mode), POWER9+ KVM (virtual mode only) and each without acceleration, each with an emulated
+device, a VFIO v1 device and a VFIO v2 device (RAM preregistered, KVM link; nic and storage) —
+and prints MB/s, calls/s, the gain over no acceleration and the cost ladder per machine, with
+the held-out published figures beside the predictions (docs/modelled-time.md).
 
 Options:
   --workload NAME[:K=V,...]  the workload (default nic: 10 GbE, 4 KiB buffers; see tcesim help run)

@@ -7,7 +7,8 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { formatFigure } from '../regression/text-table.js';
 import { COST_SOURCES } from './cost-sources.js';
-import { fmtMiss, fmtPredicted, fmtPublished, type GainReport } from './gain-report.js';
+import { COST_NAMES, type CostName } from '../pipeline/costs.js';
+import { checkMachine, COST_TIER, fmtMiss, fmtPredicted, fmtPublished, type GainReport } from './gain-report.js';
 
 async function svgOf(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -28,16 +29,16 @@ export function throughputSpec(r: GainReport): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Predicted throughput per machine', subtitle: `gain over the same processor without acceleration; dashed: the wire (${formatFigure(wire)} MB/s)` },
-    width: 560,
+    width: 420,
     height: { step: 34 },
     layer: [
       {
         data: { values },
         mark: { type: 'bar' },
         encoding: {
-          y: { field: 'machine', type: 'nominal', sort: null, title: null, axis: { labelLimit: 420 } },
+          y: { field: 'machine', type: 'nominal', sort: null, title: null, axis: { labelLimit: 0 } },
           x: { field: 'mbPerSec', type: 'quantitative', title: 'MB/s (predicted)' },
-          color: { field: 'limitedBy', type: 'nominal', title: 'limited by', scale: { domain: ['hypercalls', 'wire'], range: ['#e4572e', '#4c78a8'] } },
+          color: { field: 'limitedBy', type: 'nominal', title: 'limited by', scale: { domain: ['hypercalls', 'wire'], range: ['#e4572e', '#4c78a8'] }, legend: { orient: 'bottom' } },
           tooltip: [{ field: 'machine' }, { field: 'mbPerSec', title: 'MB/s' }, { field: 'gain' }],
         },
       },
@@ -59,6 +60,13 @@ export function throughputSpec(r: GainReport): TopLevelSpec {
   };
 }
 
+/** One colour per cost (Tableau 10, then two more), so a cost keeps its colour in every report. */
+export const COST_COLOURS: Readonly<Record<CostName, string>> = {
+  realmodeEntry: '#4c78a8', realmodePerEntry: '#9ecae9', virtmodeEntry: '#b279a2', virtmodePerEntry: '#ff9da6',
+  pageAllocate: '#9d755d', userspaceEntry: '#f58518', qemuDispatch: '#e45756', userspacePerEntry: '#eeca3b',
+  hwEntry: '#54a24b', preregLookup: '#88d27a', vfioIoctl: '#72b7b2', pinPage: '#bab0ac',
+};
+
 /** Where a call's modelled time goes: stacked bars of ns per call, one segment per cost. */
 export function ladderSpec(r: GainReport): TopLevelSpec {
   const values = r.machines.flatMap((m) => m.ladder.filter((s) => s.nsPerCall > 0).map((s) => ({
@@ -67,14 +75,17 @@ export function ladderSpec(r: GainReport): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Cost ladder: modelled ns per call', subtitle: 'each segment one cost, by the tier that pays it' },
-    width: 560,
+    width: 420,
     height: { step: 34 },
     data: { values },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'machine', type: 'nominal', sort: null, title: null, axis: { labelLimit: 420 } },
+      y: { field: 'machine', type: 'nominal', sort: null, title: null, axis: { labelLimit: 0 } },
       x: { field: 'ns', type: 'quantitative', stack: 'zero', title: 'ns per call (predicted)' },
-      color: { field: 'cost', type: 'nominal', title: 'tier: cost', scale: { scheme: 'tableau10' }, legend: { labelLimit: 320 } },
+      color: {
+        field: 'cost', type: 'nominal', title: 'tier: cost', legend: { orient: 'bottom', columns: 2, labelLimit: 0 },
+        scale: { domain: COST_NAMES.map((k) => `${COST_TIER[k]}: ${k}`), range: COST_NAMES.map((k) => COST_COLOURS[k]) },
+      },
       tooltip: [{ field: 'machine' }, { field: 'cost' }, { field: 'ns', title: 'ns/call' }, { field: 'source', title: 'cost is' }],
     },
   };
@@ -97,7 +108,7 @@ export async function gainHtml(r: GainReport): Promise<string> {
   const checks = r.checks.length === 0
     ? '<p>Nothing checked: the published figures measure NIC traffic; run the <code>nic</code> workload.</p>'
     : table(['published figure', 'source', 'machine', 'published', 'predicted', 'miss'],
-      r.checks.map((c) => [c.says, c.source, c.machine, fmtPublished(c), fmtPredicted(c), fmtMiss(c)]));
+      r.checks.map((c) => [c.says, c.source, checkMachine(c), fmtPublished(c), fmtPredicted(c), fmtMiss(c)]));
   const l = r.leastCertain;
   const least = l === null ? '' : `<p class="least"><b>Least certain cost:</b> <code>${esc(l.cost)}</code> (${esc(COST_SOURCES[l.cost].what)}; ${esc(COST_SOURCES[l.cost].source)}). Halved, the ${esc(l.machine)} gain is ${l.gainHalved.toFixed(2)}x; doubled, ${l.gainDoubled.toFixed(2)}x (now ${l.gain.toFixed(2)}x).</p>`;
   const costs = table(['cost', 'what', 'is', 'source', 'POWER8 ns', 'POWER9+ ns'],
@@ -107,7 +118,7 @@ export async function gainHtml(r: GainReport): Promise<string> {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tcesim gain: ${esc(r.workload)}</title>
 <style>
-body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;font-size:.9em}
 th{background:#f3f3f3}.chart{margin:1em 0}.least{background:#fff6e0;padding:.5em;border-left:4px solid #e4a52e}
 </style></head><body>

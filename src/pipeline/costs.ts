@@ -29,12 +29,24 @@ export interface CostTable {
   pageAllocate: number;
   /** A hardware IOMMU entry written through (iommu_tce_xchg) with its TCE cache invalidation. */
   hwEntry: number;
+  /**
+   * The passed-through path's host work, which the pipeline's clock does not count: `tcesim gain`
+   * prices it from the run's host counts (src/gain/run-gain.ts). A VFIO MAP_DMA or UNMAP_DMA
+   * ioctl QEMU makes; a page pinned or unpinned for it (v1 containers pin per map); a lookup
+   * of preregistered memory by KVM for each hardware entry it writes (v2).
+   */
+  vfioIoctl: number;
+  pinPage: number;
+  preregLookup: number;
 }
 
 export const COST_NAMES = [
   'realmodeEntry', 'virtmodeEntry', 'userspaceEntry', 'qemuDispatch', 'realmodePerEntry', 'virtmodePerEntry',
-  'userspacePerEntry', 'pageAllocate', 'hwEntry',
+  'userspacePerEntry', 'pageAllocate', 'hwEntry', 'vfioIoctl', 'pinPage', 'preregLookup',
 ] as const satisfies readonly (keyof CostTable)[];
+
+/** The costs the pipeline's modelled clock pays itself (the rest are priced from host counts). */
+export const PIPELINE_COST_NAMES = COST_NAMES.filter((n) => n !== 'vfioIoctl' && n !== 'pinPage' && n !== 'preregLookup');
 
 export type CostName = typeof COST_NAMES[number];
 
@@ -52,7 +64,8 @@ const POWER8_GHZ = 3.5;
  * signalling threads on POWER8") = 7304 ns. userspaceEntry: vcpu_run exit 50 ns + entry 223 ns
  * (averages in commit "KVM: PPC: Book3S HV: Provide more detailed timings for P9 entry path")
  * + one syscall return and entry, getppid's 320 POWER8 cycles = 91 ns: 364 ns.
- * qemuDispatch, the per-entry costs, pageAllocate and hwEntry are ASSUMPTIONS.
+ * vfioIoctl: a syscall round trip, getppid's 91 ns, plus 400 ns of VFIO work (ASSUMPTION).
+ * qemuDispatch, the per-entry costs, pageAllocate, hwEntry, pinPage and preregLookup are ASSUMPTIONS.
  */
 export function power8Costs(): CostTable {
   return {
@@ -65,6 +78,9 @@ export function power8Costs(): CostTable {
     userspacePerEntry: 150,
     pageAllocate: 1500,
     hwEntry: 60,
+    vfioIoctl: 91 + 400,
+    pinPage: 200,
+    preregLookup: 50,
   };
 }
 

@@ -16,6 +16,7 @@ test('the table names every machine, the published figures beside the prediction
   assert.is(r.code, 0);
   const text = r.out.join('\n');
   for (const s of ['POWER8 KVM (real mode, then virtual mode)', 'POWER8, no acceleration', 'POWER9+ KVM (virtual mode only)', 'POWER9+, no acceleration',
+    'VFIO v1', 'VFIO v2 + prereg + KVM link',
     'PREDICTED', 'COST LADDER', 'CHECKED', '220.0 MB/s', '750.0-1,020 MB/s', '> 800.0 Mbit/s', 'LEAST CERTAIN']) {
     assert.ok(text.includes(s), s);
   }
@@ -27,16 +28,20 @@ test('--json: the report object, same figures as a second run (seeded)', async (
   assert.is(a.code, 0);
   const ja = JSON.parse(a.out.join('\n'));
   assert.is(ja.format, 'tcesim-gain/1');
-  assert.is(ja.machines.length, 4);
+  assert.is(ja.machines.length, 12);
   assert.is(ja.checks.length, 4);
   assert.is(ja.bufferBytes, 1500);
   assert.equal(ja, JSON.parse(b.out.join('\n')));
 });
 
-test('a workload the published figures do not measure is run but checked against nothing', async () => {
+test('a workload the published figures do not measure is run but checked against nothing; VFIO machines only where a device can be passed through', async () => {
   const r = await cli(['gain', '--calls', '300', '--workload', 'storage', '--json']);
   assert.is(r.code, 0);
-  assert.equal(JSON.parse(r.out.join('\n')).checks, []);
+  const j = JSON.parse(r.out.join('\n'));
+  assert.equal(j.checks, []);
+  assert.is(j.machines.length, 12);
+  const b = JSON.parse((await cli(['gain', '--calls', '300', '--workload', 'boot', '--json'])).out.join('\n'));
+  assert.equal(b.machines.map((m: { device: string }) => m.device), ['emulated', 'emulated', 'emulated', 'emulated']);
 });
 
 test('misuse: one line naming the bad value, exit 2', async () => {
