@@ -5,7 +5,7 @@ import { defaultCosts, withCosts, type CostTable } from '../pipeline/costs.js';
 import { runInline } from '../pipeline/inline-run.js';
 import { RunLifecycle } from '../pipeline/run-events.js';
 import { isPoolAtomics, POOL_ATOMICS, type PoolAtomics } from '../pipeline/pool-settings.js';
-import { defaultRunOptions, type RunOptions } from '../pipeline/run-options.js';
+import { defaultRunOptions, type QemuEventLog, type RunOptions } from '../pipeline/run-options.js';
 import type { RunResult } from '../pipeline/run-result.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
 import { isMode, MODES } from '../papr/tiers.js';
@@ -18,7 +18,8 @@ import type { WorkloadParams } from '../workload/workload.js';
 import { UsageError } from './usage-error.js';
 import { MACHINE_HELP, MACHINE_OPTIONS, machineOption } from './machine-options.js';
 import { formatHostReport } from '../report/host-report.js';
-import { formatTraceReport } from '../report/trace-report.js';
+import { formatTableMove, formatTraceReport } from '../report/trace-report.js';
+import { QEMU_EVENTS_PARAM, qemuEventsOf } from '../workload/qemu-events.js';
 
 const d0 = defaultRunOptions();
 
@@ -53,6 +54,9 @@ a piscina pool for virtual mode, the QEMU model on the main thread. Prints the r
                     0x80000000:64K:0:2G (repeatable) [from the trace, else sPAPR defaults]
   --emit-qemu-trace FILE   write each hcall the userspace tier handles as QEMU 7.2's trace
                     line (in realmode/virtmode only the calls that reach userspace)
+  --qemu-event CALL:OP:PHB[:GROUP]   a machine event as vCPU 0's call number CALL (0-based, in
+                    place of a workload call): hotplug-vfio / unplug-vfio of a device of IOMMU
+                    group GROUP on PHB PHB, or reset of the PHB (repeatable; docs/qemu-traces.md)
 ${MACHINE_HELP}
 
 Progress goes to stderr when it is a terminal.
@@ -113,10 +117,11 @@ function traceWorkloadOption(file: string, tables: readonly string[]): { name: s
  * A trace is one guest's call stream of known length: 1 vCPU, and as many calls as it has
  * unless fewer are asked for. The pre-scan here checks every line before the run starts.
  */
-function traceRunShape(params: WorkloadParams, vcpus: string | undefined, calls: string | undefined): { vcpus: number; calls: number } {
+function traceRunShape(params: WorkloadParams, vcpus: string | undefined, calls: string | undefined, events: number): { vcpus: number; calls: number } {
   let scanned: number;
   try {
-    scanned = scanTraceParams(params).calls;
+    // Each machine event takes a call of its own.
+    scanned = scanTraceParams(params).calls + events;
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
@@ -151,6 +156,7 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
       'emit-qemu-trace': { type: 'string' }, 'pool-atomics': { type: 'string' }, 'pool-tasks': { type: 'string' },
       ...MACHINE_OPTIONS,
       'poll-us': { type: 'string' },
+      'qemu-event': { type: 'string', multiple: true },
     },
   });
   if (positionals.length > 0) throw new UsageError(`run takes no positional arguments, got ${positionals.join(' ')}`);
@@ -167,9 +173,17 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
   if (emit !== undefined && replayed !== undefined && sameFile(emit, replayed)) {
     throw new UsageError(`--emit-qemu-trace ${emit} is the trace being replayed: write it elsewhere`);
   }
-  const workload = values.trace !== undefined ? traceWorkloadOption(values.trace, tables ?? []) : parseWorkloadOption(values.workload ?? d.workload);
+  const chosen = values.trace !== undefined ? traceWorkloadOption(values.trace, tables ?? []) : parseWorkloadOption(values.workload ?? d.workload);
+  const events = values['qemu-event'] ?? [];
+  const workload = events.length === 0 ? chosen : { ...chosen, params: { ...chosen.params, [QEMU_EVENTS_PARAM]: events.join('+') } };
+  try {
+    qemuEventsOf(workload.params);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--qemu-event: ${e.message}`);
+    throw e;
+  }
   const shape = workload.name === TRACE_WORKLOAD
-    ? traceRunShape(workload.params, values.vcpus, values.calls)
+    ? traceRunShape(workload.params, values.vcpus, values.calls, events.length)
     : { vcpus: intOption('vcpus', values.vcpus, d.vcpus), calls: intOption('calls', values.calls, d.calls) };
   const o: RunOptions & { inline: boolean; emitQemuTrace: string | null } = {
     mode,
@@ -225,10 +239,11 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
   const o = parseRunOptions(argv);
   let result: RunResult;
   let emitted = 0;
+  const events: QemuEventLog = { moves: [] };
   try {
     // The QEMU trace is closed (flushed) when the run ends, whether it completed or failed.
     result = await withQemuTrace(o.emitQemuTrace, async (trace) => {
-      const run: RunOptions = { ...o, qemuTrace: trace };
+      const run: RunOptions = { ...o, qemuTrace: trace, qemuEventLog: events };
       try {
         if (o.inline) return runInline(run);
         const lifecycle = new RunLifecycle();
@@ -249,6 +264,7 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
   out(formatReport(o, result.stats, { workerCrashes: result.workerCrashes, records: result.recordCount, sharedTables: result.sharedTables }));
   if (result.host) out(`\n${formatHostReport(result.host)}`);
   if (o.workload === TRACE_WORKLOAD) out(formatTraceReport(scanTraceParams(o.workloadParams)));
+  for (const m of events.moves) out(formatTableMove(m.liobn, m.replayed, o.costs.userspacePerEntry));
   if (o.log !== null) out(`event log: ${o.log}`);
   if (o.emitQemuTrace !== null) out(`qemu trace: ${o.emitQemuTrace} (${emitted.toLocaleString('en-US')} lines)`);
   return 0;

@@ -28,6 +28,8 @@ interface FinalTables {
   readonly geometry: ReadonlyMap<TableKey, { busOffset: bigint; pageShift: number }>;
   /** Whether the run recorded them (false: rebuilt from a log cut short). */
   readonly recorded: boolean;
+  /** Tables QEMU moved to userspace on a VFIO hotplug, with the mappings it replayed. */
+  readonly moves: readonly { liobn: number; replayed: number }[];
 }
 
 function finalTables(path: string): FinalTables {
@@ -35,14 +37,18 @@ function finalTables(path: string): FinalTables {
   try {
     const r = replayRecords(log.words, log.records);
     const geometry = new Map<TableKey, { busOffset: bigint; pageShift: number }>();
+    const moves: { liobn: number; replayed: number }[] = [];
     const d = new EventDecoder();
     const events: TcesimEvent[] = [];
     for (let i = 0; i < log.records; i++) {
       events.length = 0;
       d.decode(log.words, i * RECORD_WORDS, events);
-      for (const e of events) if (e.type === 'table-created' && e.entries > 0) geometry.set(tableKey(e.table), { busOffset: e.busOffset, pageShift: e.pageShift });
+      for (const e of events) {
+        if (e.type === 'table-created' && e.entries > 0) geometry.set(tableKey(e.table), { busOffset: e.busOffset, pageShift: e.pageShift });
+        if (e.type === 'table-moved') moves.push({ liobn: e.liobn, replayed: e.replayed });
+      }
     }
-    return { tables: r.recorded ?? r.tables, geometry, recorded: r.recorded !== null };
+    return { tables: r.recorded ?? r.tables, geometry, recorded: r.recorded !== null, moves };
   } catch (e) {
     if (e instanceof LogFormatError) throw new UsageError(`${path}: ${e.message}`);
     throw e;
@@ -80,6 +86,7 @@ export function tablesCommand(argv: string[], out: (line: string) => void): numb
     out(`${key.replace(':', ' ')}: ${entries.size} non-zero entries`);
     for (const index of [...entries.keys()].sort((a, b) => a - b)) out(`  ${address(t, key, index)} ${hex(entries.get(index) as bigint)}`);
   }
+  for (const m of t.moves) out(`moved to userspace during the run: guest ${hex(m.liobn)}, ${m.replayed} mappings replayed`);
   return 0;
 }
 

@@ -13,7 +13,7 @@ import { ioctlKindName } from '../host/ioctl-kinds.js';
 import type { TableRef, TcesimEvent, ThreadRef } from './events.js';
 import {
   FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
-  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, KIND_WRITE, KIND_IOCTL, KIND_HOST_MEMORY, KIND_HOST_FINAL, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU, R_F64_CALL_COST,
+  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_TABLE_MOVED, KIND_IOMMU_REPLAY, KIND_VCPU_TOTALS, KIND_WRITE, KIND_IOCTL, KIND_HOST_MEMORY, KIND_HOST_FINAL, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU, R_F64_CALL_COST,
   RECORD_WORDS, headFlags, headKind, headReason, headTier,
 } from './layout.js';
 
@@ -122,6 +122,12 @@ export class EventDecoder {
       }
       case KIND_HOST_FINAL:
         out.push({ type: 'host-final', pinnedPages: u(0), lockedBytes: big(1), regions: u(3) });
+        return;
+      case KIND_TABLE_MOVED:
+        out.push({ type: 'table-moved', liobn: u(0), replayed: u(1) });
+        return;
+      case KIND_IOMMU_REPLAY:
+        out.push({ type: 'mapping-replayed', liobn: u(0), index: u(1), value: big(2) & U64 });
         return;
       default:
         throw new LogFormatError(`unknown record kind ${kind}`);

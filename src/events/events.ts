@@ -144,8 +144,24 @@ export interface HostFinal {
   readonly regions: number;
 }
 
+/** QEMU moved a guest-view table to userspace (a VFIO device plugged into its PHB) and replayed its mappings. */
+export interface TableMoved {
+  readonly type: 'table-moved';
+  readonly liobn: number;
+  readonly replayed: number;
+}
+
+/** One mapping replayed to the IOMMU listeners after a move. */
+export interface MappingReplayed {
+  readonly type: 'mapping-replayed';
+  readonly liobn: number;
+  readonly index: number;
+  readonly value: bigint;
+}
+
 export type TcesimEvent =
   | HcallEntered | TierTried | Escalated | Retried | TableWrite | HcallCompleted
-  | TableCreated | FinalEntry | FinalTablesEnd | VcpuFinished | HostIoctl | HostMemoryChanged | HostFinal;
+  | TableCreated | FinalEntry | FinalTablesEnd | VcpuFinished | HostIoctl | HostMemoryChanged | HostFinal
+  | TableMoved | MappingReplayed;
 
 export type TcesimEventType = TcesimEvent['type'];

@@ -94,6 +94,14 @@ export const HOST_REFUND = 3;
 /** The host at the end of a run: P0 pins held, P1/P2 locked bytes lo/hi, P3 preregistered regions. */
 export const KIND_HOST_FINAL = 13;
 
+/**
+ * QEMU moved a guest-view table out of the kernel (the first VFIO device on its PHB, seed 004):
+ * P0 LIOBN, P1 the mappings it replayed to the IOMMU listeners (one IOMMU_REPLAY record each follows).
+ */
+export const KIND_TABLE_MOVED = 14;
+/** One live mapping QEMU replayed to the IOMMU listeners: P0 LIOBN, P1 entry index, P2/P3 the TCE lo/hi. */
+export const KIND_IOMMU_REPLAY = 15;
+
 /** Flags. WRITE/SNAPSHOT/TABLE: the table is a hardware IOMMU table (id = its index). */
 export const FLAG_HW = 1;
 /** CALL: the call wrote the guest-view entry; P8/P9 is the old value. */

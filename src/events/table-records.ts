@@ -7,7 +7,7 @@ import { HW_BUS_HI, HW_BUS_LO, HW_ENTRIES, HW_PAGE_SHIFT, HW_STATE } from '../ho
 import { MAX_HW_PER_TABLE } from '../shared-memory/layout.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import {
-  FLAG_HW, KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_VCPU_TOTALS, NO_TIER, RECORD_WORDS, R_F64_HCALL_NS, R_F64_MAPPED,
+  FLAG_HW, KIND_IOMMU_REPLAY, KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_TABLE_MOVED, KIND_VCPU_TOTALS, NO_TIER, RECORD_WORDS, R_F64_HCALL_NS, R_F64_MAPPED,
   R_F64_RUN_WALL_MS, R_F64_TIME, R_HEAD, R_P0, R_SEQ, R_VCPU, recordHead,
 } from './layout.js';
 import type { EventWriter } from './writer.js';
@@ -35,6 +35,24 @@ export function recordTableChange(w: EventWriter, t: TceTables, slot: number, li
     r[R_P0 + 5] = t.isInKernel(slot) ? 1 : 0;
   }
   w.appendRaw(r, 0);
+}
+
+/** A table moved to userspace and the mappings replayed (one record each, then how many). */
+export function recordTableMove(w: EventWriter, t: TceTables, slot: number, liobn: number, replayed: readonly number[]): void {
+  const r = new Int32Array(RECORD_WORDS);
+  r[R_HEAD] = recordHead(KIND_TABLE_MOVED, NO_TIER, 0, 0);
+  r[R_P0] = liobn;
+  r[R_P0 + 1] = replayed.length;
+  w.appendRaw(r, 0);
+  for (const index of replayed) {
+    r.fill(0);
+    r[R_HEAD] = recordHead(KIND_IOMMU_REPLAY, NO_TIER, 0, 0);
+    r[R_P0] = liobn;
+    r[R_P0 + 1] = index;
+    r[R_P0 + 2] = t.entryLo(slot, index);
+    r[R_P0 + 3] = t.entryHi(slot, index);
+    w.appendRaw(r, 0);
+  }
 }
 
 /** A TABLE record for every live guest-view and hardware table. */

@@ -144,6 +144,8 @@ export class CallTimeline {
       case 'host-ioctl':
       case 'host-memory':
       case 'host-final':
+      case 'table-moved':
+      case 'mapping-replayed':
         return;
       default: {
         const never: never = e;

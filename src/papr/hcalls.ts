@@ -31,6 +31,8 @@ export function hcallName(opcode: number): string {
     case H_PUT_TCE_INDIRECT: return 'H_PUT_TCE_INDIRECT';
     // KVMPPC_H_RTAS (src/papr/rtas.ts): how the guest makes RTAS calls such as DDW's.
     case 0xf000: return 'H_RTAS';
+    // tcesim's private opcode for a machine event in a run (src/userspace/h-machine-event.ts).
+    case 0xf0f1: return 'QEMU_EVENT';
     default: return `0x${(opcode >>> 0).toString(16)}`;
   }
 }

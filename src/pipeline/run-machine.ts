@@ -6,7 +6,9 @@
 import { LogDrain, FileRecordSink, MemoryRecordSink, EventStreamSink } from '../events/drain.js';
 import { LogFileWriter } from '../events/log-file.js';
 import { allocateRing, type SharedRing } from '../events/ring.js';
-import { recordFinalTables, recordTableChange, recordTables, recordVcpuTotals } from '../events/table-records.js';
+import { recordFinalTables, recordTableChange, recordTableMove, recordTables, recordVcpuTotals } from '../events/table-records.js';
+import { phbsForEvents } from '../userspace/phbs-for-events.js';
+import { qemuEventsOf } from '../workload/qemu-events.js';
 import { EventWriter } from '../events/writer.js';
 import { FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
 import { MODES } from '../papr/tiers.js';
@@ -69,6 +71,7 @@ export class RunMachine {
       if (md.devices.length > 0 || md.groups.length > 0) config.passthrough = passthroughOf(md, config.tables);
     }
     const phbs = this.spec.phbs?.(options.vcpus, options.workloadParams) ?? [];
+    config.tables = phbsForEvents(config.tables, phbs, qemuEventsOf(options.workloadParams));
     // Each PHB's default window, and room for the windows its guest creates.
     const phbEntries = phbs.reduce((n, p) => n + Number(p.dmaWinSize >> 12n) + 2 ** 22, 0);
     const entries = config.tables.reduce((n, t) => n + t.entries, 0) + passthroughArenaEntries(config.passthrough) + phbEntries;
@@ -107,6 +110,10 @@ export class RunMachine {
     // QEMU prints new_table for each table it enables at boot.
     this.qemu.traceLiveTables();
     this.qemu.tableChanged = (liobn, slot, created) => recordTableChange(this.writer, this.tables, slot, liobn, !created);
+    this.qemu.tableMoved = (liobn, slot, replayed) => {
+      recordTableMove(this.writer, this.tables, slot, liobn, replayed);
+      options.qemuEventLog?.moves.push({ liobn, replayed: replayed.length });
+    };
     this.hcalls = spaprTceHcalls();
     this.main = { t: this.tables, w: this.writer, meter: new TierMeter(options.costs) };
     const p = config.passthrough;

@@ -43,8 +43,14 @@ export interface RunOptions {
    * run ends, whether it completed or failed.
    */
   qemuTrace?: SpaprTraceObserver | null;
+  /** Filled during the run with what machine events (--qemu-event) did: tables moved to userspace and mappings replayed. */
+  qemuEventLog?: QemuEventLog | null;
   /** Host, IOMMU groups and passed-through devices (--machine FILE, --vfio); absent or null: emulated devices only. */
   machine?: MachineDescription | null;
+}
+
+export interface QemuEventLog {
+  readonly moves: { liobn: number; replayed: number }[];
 }
 
 export const MAX_VCPUS = 64;

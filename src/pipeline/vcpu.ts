@@ -8,6 +8,7 @@ import { EventWriter } from '../events/writer.js';
 import { F_COST_F64, F_RET, F_SEQ, F_VCPU, FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
 import { H_SUCCESS } from '../papr/return-codes.js';
 import { TceTables, type SharedMachine } from '../shared-memory/tce-tables.js';
+import { withQemuEvents } from '../workload/qemu-events.js';
 import { workloadByName } from '../workload/registry.js';
 import type { Workload, WorkloadParams } from '../workload/workload.js';
 import { TierMeter, type CostTable } from './costs.js';
@@ -53,9 +54,9 @@ export class Vcpu {
     this.ctx = { t, w, meter: new TierMeter(setup.costs) };
     this.f = new Int32Array(setup.frames, setup.vcpu * FRAME_BYTES, FRAME_WORDS);
     this.fd = new Float64Array(setup.frames, setup.vcpu * FRAME_BYTES, FRAME_WORDS / 2);
-    this.workload = workloadByName(setup.workload).create({
+    this.workload = withQemuEvents(workloadByName(setup.workload).create({
       seed: setup.seed, params: setup.workloadParams, vcpu: setup.vcpu, vcpus: setup.vcpus, calls: setup.calls, ram: t.ram,
-    });
+    }), setup.workloadParams, setup.vcpu);
     this.totals = { vcpu: setup.vcpu, calls: 0, clockNs: 0, hcallNs: 0, mappedBytes: 0 };
   }
 

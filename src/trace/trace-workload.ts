@@ -12,6 +12,7 @@ import { F_OUT_HI, F_OUT_LO, F_RET } from '../papr/frame.js';
 import { H_RTAS } from '../papr/rtas.js';
 import { toBig } from '../papr/u64.js';
 import { defaultPhbConfig, type PhbConfig } from '../userspace/spapr-phb.js';
+import { qemuEventsOf } from '../workload/qemu-events.js';
 import { readRtasRets, writeRtasArgs } from '../workload/rtas-buffer.js';
 import { defaultMachineConfig, type TableConfig } from '../pipeline/machine-config.js';
 import type { GuestRam } from '../shared-memory/guest-ram.js';
@@ -49,7 +50,9 @@ export function scanTraceParams(params: WorkloadParams): TraceScan {
 export function checkTraceRun(vcpus: number, calls: number, params: WorkloadParams): void {
   if (vcpus !== 1) throw new RangeError(`vcpus ${vcpus}: a trace is one guest's call stream; replay it on 1 vCPU`);
   const scan = scanTraceParams(params);
-  if (calls > scan.calls) throw new RangeError(`calls ${calls}: the trace ${scan.file} has only ${scan.calls} hypercalls`);
+  // Each machine event (--qemu-event) takes a call of its own.
+  const events = qemuEventsOf(params).length;
+  if (calls > scan.calls + events) throw new RangeError(`calls ${calls}: the trace ${scan.file} has only ${scan.calls} hypercalls`);
 }
 
 /** Where the guest's RTAS argument buffer lies: the last 4 KiB of its RAM. */

@@ -5,6 +5,7 @@ import { H_RTAS } from '../papr/rtas.js';
 import { userspaceHGetTce } from './h-get-tce.js';
 import { userspaceHPutTce } from './h-put-tce.js';
 import { userspaceHRtas } from './h-rtas.js';
+import { H_TCESIM_QEMU_EVENT, userspaceQemuEvent } from './h-machine-event.js';
 import { userspaceHPutTceIndirect } from './h-put-tce-indirect.js';
 import { userspaceHStuffTce } from './h-stuff-tce.js';
 import type { SpaprIommu } from './spapr-iommu.js';
@@ -37,5 +38,6 @@ export function spaprTceHcalls(): HcallTable {
   table.register(H_STUFF_TCE, userspaceHStuffTce);
   table.register(H_PUT_TCE_INDIRECT, userspaceHPutTceIndirect);
   table.register(H_RTAS, userspaceHRtas);
+  table.register(H_TCESIM_QEMU_EVENT, userspaceQemuEvent);
   return table;
 }

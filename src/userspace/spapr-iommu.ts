@@ -31,8 +31,8 @@ export interface HotplugResult {
   readonly moved: readonly { readonly liobn: number; readonly replayed: number }[];
 }
 
-/** Hears each table QEMU moves to userspace and how many mappings it replayed. */
-export type TableMoveObserver = (liobn: number, slot: number, replayed: number) => void;
+/** Hears each table QEMU moves to userspace and the entries whose mappings it replayed. */
+export type TableMoveObserver = (liobn: number, slot: number, replayed: readonly number[]) => void;
 
 /**
  * The QEMU model's guest-view TCE tables (hw/ppc/spapr_iommu.c). A table is either held by KVM
@@ -181,9 +181,14 @@ export class SpaprIommu {
       this.lock(w.slot);
       this.tables.moveToUserspace(w.slot);
       this.unlock(w.slot);
-      const replayed = this.replay(w.slot);
+      const indices: number[] = [];
+      const shift = BigInt(this.tables.pageShift(w.slot));
+      const replayed = replayIommu(this.tables, w.slot, (n) => {
+        indices.push(Number(n.iova >> shift));
+        for (const l of this.listeners) l(n);
+      });
       moved.push({ liobn: w.liobn, replayed });
-      this.tableMoved?.(w.liobn, w.slot, replayed);
+      this.tableMoved?.(w.liobn, w.slot, indices);
     }
     return { first, moved };
   }
