@@ -11,12 +11,31 @@ import { Host } from '../host/host.js';
 import { KvmVfioDevice } from '../host/kvm-vfio.js';
 import { setUpPassthrough, type Passthrough } from '../userspace/vfio-setup.js';
 import { forwardHotplugToVfio } from '../userspace/vfio-hotplug.js';
-import type { MachineConfig, PassthroughConfig } from './machine-config.js';
+import type { MachineConfig, PassthroughConfig, TableConfig } from './machine-config.js';
 
-/** Arena entries the host's hardware tables may need: every group's 32-bit window twice, and room for 64-bit windows. */
-export function passthroughArenaEntries(p: PassthroughConfig | undefined): number {
+/**
+ * Arena entries the host's hardware tables may need: a legacy group's 32-bit table; for a DDW
+ * group, each passed-through window at 4 KiB hardware pages, or — driven by hand (conformance
+ * vectors) — twice its 32-bit window; and room for more windows.
+ */
+export function passthroughArenaEntries(p: PassthroughConfig | undefined, tables: readonly TableConfig[] = []): number {
   if (p === undefined) return 0;
-  return p.groups.reduce((n, g) => n + 2 * Number(g.tce32Size >> 12n), 0) + 2 ** 21;
+  let n = 2 ** 20;
+  for (const g of p.groups) {
+    const windows = p.devices.filter((d) => d.group === g.id).flatMap((d) => d.liobns);
+    if (g.ops === 'legacy') n += Number(g.tce32Size >> 12n);
+    else if (windows.length === 0) n += 2 * Number(g.tce32Size >> 12n);
+    for (const l of windows) {
+      const t = tables.find((x) => x.liobn === l);
+      if (t !== undefined && g.ops === 'ddw') n += Number((BigInt(t.entries) << BigInt(t.pageShift)) >> 12n);
+    }
+  }
+  return n;
+}
+
+/** Hardware table slots: two windows per group, and spares. */
+export function passthroughHwTables(p: PassthroughConfig | undefined): number {
+  return p === undefined ? 8 : 8 + 2 * p.groups.length;
 }
 
 /** Tiers each mode tries, in order. */
@@ -95,7 +114,8 @@ export class Machine {
       inKernelMultiTce: config.inKernelMultiTce,
       rangeCheck: config.rangeCheck,
       maxTables: Math.max(config.maxTables, config.tables.length + 2 * config.phbs.length),
-      arenaEntries: config.arenaEntries > 0 ? config.arenaEntries : needed + 2 ** 20 + passthroughArenaEntries(config.passthrough),
+      arenaEntries: config.arenaEntries > 0 ? config.arenaEntries : needed + 2 ** 20 + passthroughArenaEntries(config.passthrough, config.tables),
+      maxHwTables: passthroughHwTables(config.passthrough),
       spinBudget: config.spinBudget,
       ramUserAddr: config.passthrough?.host.ramUserAddr,
       ramHostPhys: config.passthrough?.host.ramHostPhys,

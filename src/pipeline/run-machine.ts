@@ -29,7 +29,7 @@ import { KvmVfioDevice } from '../host/kvm-vfio.js';
 import { logHost, recordHostFinal } from '../host/host-records.js';
 import { HwWriteCounter, hostSummary, type HostSummary } from '../report/host-report.js';
 import { setUpPassthrough, type Passthrough } from '../userspace/vfio-setup.js';
-import { passthroughArenaEntries } from './machine.js';
+import { passthroughArenaEntries, passthroughHwTables } from './machine.js';
 import { passthroughOf } from './machine-file.js';
 
 export const RUN_LOG_FORMAT = 'tcesim-run';
@@ -74,7 +74,7 @@ export class RunMachine {
     config.tables = phbsForEvents(config.tables, phbs, qemuEventsOf(options.workloadParams));
     // Each PHB's default window, and room for the windows its guest creates.
     const phbEntries = phbs.reduce((n, p) => n + Number(p.dmaWinSize >> 12n) + 2 ** 22, 0);
-    const entries = config.tables.reduce((n, t) => n + t.entries, 0) + passthroughArenaEntries(config.passthrough) + phbEntries;
+    const entries = config.tables.reduce((n, t) => n + t.entries, 0) + passthroughArenaEntries(config.passthrough, config.tables) + phbEntries;
     this.shared = allocateSharedMachine({
       ramBytes: Number(config.ramBytes),
       hostPageShift: config.hostPageShift,
@@ -82,6 +82,7 @@ export class RunMachine {
       rangeCheck: config.rangeCheck,
       maxTables: Math.max(config.maxTables, config.tables.length + 2 * phbs.length),
       arenaEntries: entries + 2 ** 16,
+      maxHwTables: passthroughHwTables(config.passthrough),
       spinBudget: config.spinBudget,
       ramUserAddr: config.passthrough?.host.ramUserAddr,
       ramHostPhys: config.passthrough?.host.ramHostPhys,

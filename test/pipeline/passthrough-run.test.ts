@@ -136,6 +136,14 @@ test('machine-file misuse is one line naming the file and field, exit 2', async 
   assert.match(r.err[0]!, /need --vfio or --machine/);
 });
 
+test('a device per window scales with the vCPUs (12 windows, 12 containers, 12 hardware tables)', async () => {
+  const r = await cli('run', '--vfio', 'v2', '--vcpus', '12', '--calls', '20', '--inline');
+  assert.equal(r.err, []);
+  assert.is(r.code, 0);
+  assert.is(r.out.join('\n').match(/container-\d+: v2 container/g)?.length, 12);
+  assert.match(r.out.join('\n'), /TCE_CREATE OK +12/);
+});
+
 test('the report shows hardware writes, pins, locked memory and ioctls by kind and errno', async () => {
   const r = await cli('run', '--vfio', 'v1', '--calls', '200', '--inline');
   assert.is(r.code, 0);
