@@ -7,6 +7,8 @@ import { Worker } from 'node:worker_threads';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { replayRecords } from '../../src/events/replay.js';
+import { parseRunOptions } from '../../src/cli/run-command.js';
+import { UsageError } from '../../src/cli/usage-error.js';
 import { crowded } from '../../src/pipeline/core-watch.js';
 import { HaltPoll, MAX_POLL_US, POLL_GROW_START_NS } from '../../src/pipeline/halt-poll.js';
 import { checkRunOptions, defaultRunOptions } from '../../src/pipeline/run-options.js';
@@ -98,6 +100,13 @@ test('crowded: more runnable threads than cores besides the sampler; unknown cou
   assert.not.ok(crowded(3, 2));
   assert.ok(crowded(4, 2));
   assert.not.ok(crowded(-1, 2));
+});
+
+test('--poll-us on the command line: the default, a value, and misuse named in one line', () => {
+  assert.is(parseRunOptions([]).pollUs, 50);
+  assert.is(parseRunOptions(['--poll-us', '0']).pollUs, 0);
+  assert.is(parseRunOptions(['--poll-us', '200']).pollUs, 200);
+  assert.throws(() => parseRunOptions(['--poll-us', 'fast']), (e: unknown) => e instanceof UsageError && /--poll-us "fast" is not a non-negative integer/.test(e.message));
 });
 
 test('poll-us is checked: 0 .. MAX_POLL_US', () => {
