@@ -200,6 +200,20 @@ test('MAP_DMA rollback: a failure part-way clears every entry the call wrote (v1
   assert.is(r2.h.tables.hw.regionMapped(region), 0);
 });
 
+test('v2 quirk: a region being unregistered stops the map with no error and nothing rolled back', () => {
+  const { h, c } = v2();
+  is(vfioIommuSpaprRegisterMemory(c, { vaddr: UA, size: 0x10000n }), 0);
+  is(vfioIommuSpaprRegisterMemory(c, { vaddr: UA + 0x10000n, size: 0x10000n }), 0);
+  const a = h.prereg.exact(UA_BASE, 0x10000);
+  const b = h.prereg.exact(UA_BASE + 0x10000, 0x10000);
+  h.tables.hw.beginUnregister(b); // another thread is unregistering it
+  is(map(c, 0xf000n, 0xf000n, 0x2000n), 0, 'answers 0');
+  const hw = c.tables[0]!;
+  assert.is(h.tables.hwEntryLo(hw, 0xf), (h.tables.hw.hpaBase + 0xf000) % 2 ** 32 | 3, 'the first page stays mapped');
+  assert.is(h.tables.hwEntryLo(hw, 0x10), 0, 'the second was never mapped');
+  assert.equal([h.tables.hw.regionMapped(a), h.tables.hw.regionMapped(b)], [1, 0]);
+});
+
 test('v1: an IOMMU page larger than the pinned host page is EPERM; replacing a mapping releases the old pin', () => {
   const { h, c } = v1({ ramBackingShift: 12 });
   is(vfioIommuEnable(c), 0);
