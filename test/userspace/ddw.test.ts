@@ -77,6 +77,29 @@ test('a window removed and created again reuses its table memory and starts empt
   assert.is(get(m, 0x800000000010000n, 0x80000001n).tce, 0n);
 });
 
+test('a PHB reset drops the windows without a notification; a hotplug replays each live mapping as a MAP, once', () => {
+  const m = machine('virtmode', { tables: [], phbs: [defaultPhbConfig(0)] });
+  const heard: string[] = [];
+  m.qemu.addListener((n) => heard.push(`${n.type} 0x${n.liobn.toString(16)} 0x${n.iova.toString(16)}`));
+  const phb = m.qemu.phbs[0]!;
+  assert.equal(rtas(m, RTAS_IBM_CREATE_PE_DMA_WINDOW, [0, ...BUID, 16, 30], 4)[0], 0);
+  put(m, 0x1000n, 0x1003n);
+  put(m, 0x2000n, 0x2001n);
+  put(m, 0x3000n, 0n);
+  put(m, 0x800000000010000n, 0x10003n, 0x80000001n);
+  // Answered by KVM: QEMU hears nothing.
+  assert.equal(heard, []);
+  const moved = m.qemu.hotplugVfio(phb, 1);
+  assert.equal(moved.moved, [{ liobn: 0x80000000, replayed: 2 }, { liobn: 0x80000001, replayed: 1 }]);
+  assert.equal(heard, ['MAP 0x80000000 0x1000', 'MAP 0x80000000 0x2000', 'MAP 0x80000001 0x10000']);
+  assert.equal(m.qemu.hotplugVfio(phb, 2).moved, [], 'the second device moves and replays nothing');
+  heard.length = 0;
+  m.qemu.phbDmaReset(phb);
+  assert.equal(heard, [], 'reset: no UNMAP');
+  assert.is(get(m, 0x1000n).tce, 0n);
+  assert.is(get(m, 0x800000000010000n, 0x80000001n).ret, -4);
+});
+
 test('RTAS with an unknown token stores PARAM_ERROR and answers H_PARAMETER; a buffer outside RAM is H_PARAMETER', () => {
   const m = machine('virtmode', { tables: [], phbs: [defaultPhbConfig(0)] });
   writeRtasArgs(m.tables.ram, BUF, 0x2fff, 0, 1, []);
