@@ -10,6 +10,7 @@ import type { RunResult } from '../pipeline/run-result.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
 import { isMode, MODES } from '../papr/tiers.js';
 import { formatReport } from '../report/report.js';
+import { nicThroughputLine } from '../gain/nic-line.js';
 import { withQemuTrace } from '../trace/qemu-trace-writer.js';
 import { parseTableOverride, TABLE_OVERRIDE_SEPARATOR } from '../trace/table-geometry.js';
 import { scanTraceParams, TRACE_WORKLOAD } from '../trace/trace-workload.js';
@@ -262,6 +263,8 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
     throw e;
   }
   out(formatReport(o, result.stats, { workerCrashes: result.workerCrashes, records: result.recordCount, sharedTables: result.sharedTables }));
+  const nic = nicThroughputLine(o.workload, o.workloadParams, result.vcpus);
+  if (nic !== null) out(nic);
   if (result.host) out(`\n${formatHostReport(result.host)}`);
   if (o.workload === TRACE_WORKLOAD) out(formatTraceReport(scanTraceParams(o.workloadParams)));
   for (const m of events.moves) out(formatTableMove(m.liobn, m.replayed, o.costs.userspacePerEntry));

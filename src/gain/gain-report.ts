@@ -151,7 +151,7 @@ function paramsText(p: WorkloadParams): string {
 export function gainText(r: GainReport): string[] {
   const out: string[] = [];
   out.push(`tcesim gain: workload ${r.workload} (${paramsText(r.params)}), ${r.vcpus} vCPU${r.vcpus === 1 ? '' : 's'} x ${r.callsPerVcpu.toLocaleString('en-US')} calls, seed ${r.seed}; `
-    + `${linkName(r.wire.linkMbps)}, MTU ${r.wire.mtu}, ${r.bufferBytes}-byte buffers`);
+    + `${linkName(r.wire.linkMbps)}, MTU ${r.wire.mtu}, ${r.workload === 'nic' ? `${r.bufferBytes}-byte buffers` : 'mapped bytes carried in full frames'}`);
   out.push('');
   out.push('PREDICTED (modelled clock; the lesser of what the hypercall path and the wire allow)');
   out.push(textTable(

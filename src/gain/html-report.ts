@@ -124,7 +124,7 @@ th{background:#f3f3f3}.chart{margin:1em 0}.least{background:#fff6e0;padding:.5em
 </style></head><body>
 <h1>What in-kernel TCE handling buys: ${esc(r.workload)}</h1>
 <p>Workload <code>${esc(r.workload)}</code> (${esc(params)}), ${r.vcpus} vCPU(s) x ${r.callsPerVcpu} calls, seed ${r.seed};
-link ${r.wire.linkMbps} Mbit/s, MTU ${r.wire.mtu}, ${r.bufferBytes}-byte buffers. Made by <code>tcesim gain</code>.</p>
+link ${r.wire.linkMbps} Mbit/s, MTU ${r.wire.mtu}, ${r.workload === 'nic' ? `${r.bufferBytes}-byte buffers` : 'mapped bytes carried in full frames'}. Made by <code>tcesim gain</code>.</p>
 <h2>Predicted</h2>
 <div class="chart" id="gain-chart">${throughput}</div>
 ${machines}

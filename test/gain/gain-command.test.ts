@@ -44,6 +44,21 @@ test('a workload the published figures do not measure is run but checked against
   assert.equal(b.machines.map((m: { device: string }) => m.device), ['emulated', 'emulated', 'emulated', 'emulated']);
 });
 
+test('tcesim run on nic says what the NIC carries: never above its link, whatever the mapping rate', async () => {
+  for (const [link, mode] of [['10000', 'realmode'], ['1000', 'virtmode'], ['100000', 'userspace']] as const) {
+    const r = await cli(['run', '--calls', '2000', '--vcpus', '2', '--mode', mode, '--workload', `nic:link=${link}`]);
+    assert.is(r.code, 0, r.err.join('\n'));
+    const line = r.out.join('\n').split('\n').find((l) => l.startsWith('nic: '));
+    assert.ok(line !== undefined, 'a nic line');
+    const mbps = Number(/^nic: ([\d,.]+) MB\/s/.exec(line)![1]!.replace(/,/g, ''));
+    assert.ok(mbps > 0 && mbps <= Number(link) / 8, `${mode} on ${link} Mbit/s: ${line}`);
+    const path = Number(/hypercall path ([\d,.]+) MB\/s/.exec(line)![1]!.replace(/,/g, ''));
+    assert.ok(line.includes(path > mbps ? 'limited by the wire' : 'limited by the hypercall path'), line);
+  }
+  const other = await cli(['run', '--calls', '200', '--workload', 'storage']);
+  assert.not.ok(other.out.join('\n').includes('\nnic: '));
+});
+
 test('misuse: one line naming the bad value, exit 2', async () => {
   for (const [argv, word] of [
     [['gain', '--calls', 'x'], '"x"'], [['gain', '--vcpus', '0'], '"0"'], [['gain', '--workload', 'nic:link=0'], 'link'],
