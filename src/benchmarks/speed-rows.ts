@@ -148,7 +148,8 @@ export async function runSpeedRows(
     if (Number.isFinite(us)) hopLines.push([name, formatFigure(us), Number.isFinite(spin) ? (us / spin).toFixed(1) : '-']);
   }
   if (hopLines.length > 0) {
-    lines.push('', `hops: round trips between two worker threads, median us; machine crowded (no polling) in ${(crowdedShare * 100).toFixed(0)}% of samples`);
+    const crowdedNote = Number.isFinite(on) ? `; machine crowded (no polling) in ${(crowdedShare * 100).toFixed(0)}% of the polling row's samples` : '';
+    lines.push('', `hops: round trips between two worker threads, median us${crowdedNote}`);
     lines.push(textTable(['round trip', 'median us', 'x bare spin'], hopLines, [0]));
   }
 
