@@ -21,6 +21,7 @@ import { MACHINE_HELP, MACHINE_OPTIONS, machineOption } from './machine-options.
 import { formatHostReport } from '../report/host-report.js';
 import { formatTableMove, formatTraceReport } from '../report/trace-report.js';
 import { QEMU_EVENTS_PARAM, qemuEventsOf } from '../workload/qemu-events.js';
+import type { TraceAnswerCheck } from '../trace/trace-answer-check.js';
 
 const d0 = defaultRunOptions();
 
@@ -241,10 +242,11 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
   let result: RunResult;
   let emitted = 0;
   const events: QemuEventLog = { moves: [] };
+  const check: TraceAnswerCheck = { checked: 0, differing: 0, first: null };
   try {
     // The QEMU trace is closed (flushed) when the run ends, whether it completed or failed.
     result = await withQemuTrace(o.emitQemuTrace, async (trace) => {
-      const run: RunOptions = { ...o, qemuTrace: trace, qemuEventLog: events };
+      const run: RunOptions = { ...o, qemuTrace: trace, qemuEventLog: events, traceCheck: check };
       try {
         if (o.inline) return runInline(run);
         const lifecycle = new RunLifecycle();
@@ -266,7 +268,11 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
   const nic = nicThroughputLine(o.workload, o.workloadParams, result.vcpus);
   if (nic !== null) out(nic);
   if (result.host) out(`\n${formatHostReport(result.host)}`);
-  if (o.workload === TRACE_WORKLOAD) out(formatTraceReport(scanTraceParams(o.workloadParams)));
+  if (o.workload === TRACE_WORKLOAD) {
+    out(formatTraceReport(scanTraceParams(o.workloadParams)));
+    out(`trace answers: ${check.checked.toLocaleString('en-US')} hcalls checked, ${check.differing.toLocaleString('en-US')} answered otherwise than in the trace` +
+      (check.first === null ? '' : ` (first: ${check.first})`));
+  }
   for (const m of events.moves) out(formatTableMove(m.liobn, m.replayed, o.costs.userspacePerEntry));
   if (o.log !== null) out(`event log: ${o.log}`);
   if (o.emitQemuTrace !== null) out(`qemu trace: ${o.emitQemuTrace} (${emitted.toLocaleString('en-US')} lines)`);

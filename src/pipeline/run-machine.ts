@@ -8,6 +8,8 @@ import { LogFileWriter } from '../events/log-file.js';
 import { allocateRing, type SharedRing } from '../events/ring.js';
 import { recordFinalTables, recordTableChange, recordTableMove, recordTables, recordVcpuTotals } from '../events/table-records.js';
 import { phbsForEvents } from '../userspace/phbs-for-events.js';
+import { checkTraceAnswers } from '../trace/trace-answer-check.js';
+import { TRACE_WORKLOAD } from '../trace/trace-workload.js';
 import { qemuEventsOf } from '../workload/qemu-events.js';
 import { EventWriter } from '../events/writer.js';
 import { FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
@@ -111,6 +113,9 @@ export class RunMachine {
     // QEMU prints new_table for each table it enables at boot.
     this.qemu.traceLiveTables();
     this.qemu.tableChanged = (liobn, slot, created) => recordTableChange(this.writer, this.tables, slot, liobn, !created);
+    if (options.traceCheck && this.spec.name === TRACE_WORKLOAD) {
+      checkTraceAnswers(this.stream.events$, options.workloadParams, Number(config.ramBytes), options.traceCheck);
+    }
     this.qemu.tableMoved = (liobn, slot, replayed) => {
       recordTableMove(this.writer, this.tables, slot, liobn, replayed);
       options.qemuEventLog?.moves.push({ liobn, replayed: replayed.length });

@@ -1,5 +1,6 @@
 import type { Mode } from '../papr/tiers.js';
 import type { SpaprTraceObserver } from '../userspace/trace-observer.js';
+import type { TraceAnswerCheck } from '../trace/trace-answer-check.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { defaultCosts, type CostTable } from './costs.js';
 import type { MachineDescription } from './machine-file.js';
@@ -43,6 +44,8 @@ export interface RunOptions {
    * run ends, whether it completed or failed.
    */
   qemuTrace?: SpaprTraceObserver | null;
+  /** Filled during a trace replay: its hcall answers checked against the trace (src/trace/trace-answer-check.ts). */
+  traceCheck?: TraceAnswerCheck | null;
   /** Filled during the run with what machine events (--qemu-event) did: tables moved to userspace and mappings replayed. */
   qemuEventLog?: QemuEventLog | null;
   /** Host, IOMMU groups and passed-through devices (--machine FILE, --vfio); absent or null: emulated devices only. */

@@ -9,6 +9,7 @@ import { defaultRunOptions, type RunOptions } from '../../src/pipeline/run-optio
 import { QemuTraceWriter } from '../../src/trace/qemu-trace-writer.js';
 import { TraceFormatError } from '../../src/trace/trace-error.js';
 import { scanTrace } from '../../src/trace/trace-scan.js';
+import type { TraceAnswerCheck } from '../../src/trace/trace-answer-check.js';
 import { ROOT } from '../helpers.js';
 import { tempDir, traceFile } from './support.js';
 
@@ -68,6 +69,23 @@ test('an RTAS answer that differs from the trace stops the replay, naming the li
   } catch (e) {
     assert.instance(e, TraceFormatError);
     assert.match((e as Error).message, /ddw-bad-query\.log:5: ddw_query replayed as its RTAS call answered \[0, 0x1, 0x80000000, 0x107, 0\]; QEMU answered \[0, 0x2, /);
+  }
+});
+
+test('every hcall answer is checked against the trace: a path that answers otherwise is counted and the first one named', () => {
+  // 64 KiB pages: the second TCE is not aligned to them; real mode (its kernel page allocated by
+  // the first call) refuses it, QEMU (through virtual mode) takes it, as QEMU did.
+  const file = traceFile(dir, 'misaligned.log', [
+    'spapr_iommu_put liobn=0x71000002 ioba=0x20000 tce=0x20003 ret=0',
+    'spapr_iommu_put liobn=0x71000002 ioba=0x10000 tce=0x1003 ret=0',
+    'spapr_iommu_get liobn=0x71000002 ioba=0x20000 ret=0 tce=0x20003',
+  ]);
+  const params = { file, tables: '0x71000002:64K:0:256M' };
+  for (const [mode, differing] of [['userspace', 0], ['virtmode', 0], ['realmode', 1]] as const) {
+    const check: TraceAnswerCheck = { checked: 0, differing: 0, first: null };
+    run(mode, file, { workloadParams: params, calls: 3, traceCheck: check });
+    assert.equal([check.checked, check.differing], [3, differing], mode);
+    if (differing > 0) assert.match(check.first as string, /misaligned\.log:2: answered -4 by realmode, the trace says 0/);
   }
 });
 
