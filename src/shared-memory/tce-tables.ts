@@ -10,6 +10,7 @@ import {
   HWF_USERSPACE_PINNED,
   HostIommu, hostWords, initHostBuffer,
 } from '../host/hw-tables.js';
+import { RangeFreeList } from '../host/hw-arena.js';
 import { FastTable } from './fast-table.js';
 import { GuestRam } from './guest-ram.js';
 import type { WriteLog } from './write-log.js';
@@ -134,6 +135,12 @@ export class TceTables {
   readonly fast = new FastTable();
   /** The table slot findKernelTable() found last on this thread. */
   private lastSlot = 0;
+  /**
+   * Arena entries and level flags of removed hardware tables (src/host/hw-arena.ts). Only the
+   * thread that creates tables uses them: the main thread's instance.
+   */
+  private readonly hwEntriesFree = new RangeFreeList();
+  private readonly hwLevelsFree = new RangeFreeList();
 
   constructor(readonly shared: SharedMachine) {
     this.control = new Int32Array(shared.control);
@@ -457,9 +464,21 @@ export class TceTables {
     for (let i = 0; i < h.maxHw; i++) if (h.hwWord(i, HW_STATE) === 0) { hw = i; break; }
     if (hw < 0) throw new RangeError(`no room for another hardware table (max ${h.maxHw})`);
     if (!Number.isInteger(g.levels) || g.levels < 1 || g.levels > 5) throw new RangeError(`hardware table levels ${g.levels} must be from 1 to 5`);
-    const data = this.allocateEntries(g.entries, 'hardware table');
     const levelShift = g.levels > 1 ? this.entriesPerPageShift : 0;
     const levelPages = levelShift === 0 ? 0 : Math.ceil(g.entries / 2 ** levelShift);
+    const data = this.takeHwRange(this.hwEntriesFree, g.entries, () => this.allocateEntries(g.entries, 'hardware table'));
+    let levelBase: number;
+    try {
+      levelBase = this.takeHwRange(this.hwLevelsFree, levelPages, () => this.allocatePageFlags(levelPages, 'hardware table levels'));
+    } catch (e) {
+      this.hwEntriesFree.give(data, g.entries);
+      throw e;
+    }
+    // A range given back by a removed table may hold what it left: a new table starts empty,
+    // with no indirect level allocated. Not logged: the log already has this table's slot
+    // emptied entry by entry (a table is cleared before its last reference goes).
+    this.data.fill(0, data * 2, (data + g.entries) * 2);
+    this.pages.fill(0, levelBase, levelBase + levelPages);
     h.setHwWord(hw, HW_PAGE_SHIFT, g.pageShift);
     h.setHwWord(hw, HW_ENTRIES, g.entries);
     h.setHwWord(hw, HW_BUS_LO, Number(g.busOffset & 0xffffffffn) | 0);
@@ -467,16 +486,31 @@ export class TceTables {
     h.setHwWord(hw, HW_DATA, data);
     h.setHwWord(hw, HW_UA_CACHE, 0);
     h.setHwWord(hw, HW_LEVEL_SHIFT, levelShift);
-    h.setHwWord(hw, HW_LEVEL_BASE, this.allocatePageFlags(levelPages, 'hardware table levels'));
+    h.setHwWord(hw, HW_LEVEL_BASE, levelBase);
     h.setHwWord(hw, HW_FLAGS, 0);
     h.setHwWord(hw, HW_LEVELS, g.levels);
     h.setHwWord(hw, HW_STATE, 1);
     return hw;
   }
 
-  /** Free a hardware table's slot (its arena space is not reused); the caller has cleared it and detached it. */
+  /** A range freed by a removed hardware table if one fits, else a fresh one. */
+  private takeHwRange(free: RangeFreeList, count: number, fresh: () => number): number {
+    if (count === 0) return fresh();
+    const start = free.take(count);
+    return start >= 0 ? start : fresh();
+  }
+
+  /**
+   * Free a hardware table's slot and give its arena range and level flags back for the next
+   * table; the caller has cleared it and detached it.
+   */
   removeHwTable(hw: number): void {
-    this.hw.setHwWord(hw, HW_STATE, 0);
+    const h = this.hw;
+    const shift = h.hwWord(hw, HW_LEVEL_SHIFT);
+    const entries = h.hwWord(hw, HW_ENTRIES);
+    h.setHwWord(hw, HW_STATE, 0);
+    this.hwEntriesFree.give(h.hwWord(hw, HW_DATA), entries);
+    if (shift !== 0) this.hwLevelsFree.give(h.hwWord(hw, HW_LEVEL_BASE), Math.ceil(entries / 2 ** shift));
   }
 
   /** KVM-VFIO release: unlink a hardware table from a guest table (no-op when not linked). */
@@ -519,7 +553,7 @@ export class TceTables {
     throw new RangeError(`liobn 0x${g.liobn.toString(16)} already has ${MAX_HW_PER_TABLE} hardware tables`);
   }
 
-  /** Remove a table (window removal, fd close). Its arena space is not reused. */
+  /** Remove a table (window removal, fd close). Its arena space is not reused here: the QEMU model keeps it per LIOBN (src/userspace/spapr-iommu.ts); hardware tables give theirs back in removeHwTable. */
   remove(slot: number): void {
     const b = slotBase(slot);
     Atomics.store(this.control, b + S_STATE, STATE_FREE);
