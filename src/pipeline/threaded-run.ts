@@ -117,8 +117,10 @@ export async function runThreaded(
     const v = Atomics.exchange(words, H_SERVER + i, 0) - 1;
     if (v < 0) return;
     const f = frames[v]!.f;
-    // Died after answering or handing on: the call has gone on without it.
+    // Died after answering or handing on: the call has gone on without it (and the vCPU's
+    // next call, if another server holds it, is that server's).
     if (Atomics.load(f, F_STATE) !== FRAME_KERNEL_BUSY) return;
+    for (let k = 0; k < ps.threads; k++) if (k !== i && Atomics.load(words, H_SERVER + k) === v + 1) return;
     const a = attempts[v]!;
     const seq = f[F_SEQ] as number;
     if (a.seq !== seq) {

@@ -92,7 +92,8 @@ function serveCall(server: number, v: number): void {
   w.track(f);
   const r = kernelStep(ctx, setup.firstTier, f, fd);
   w.track(null);
-  Atomics.store(words, H_SERVER + server, 0);
+  // The call leaves this server before the server word is cleared: a crash in between finds
+  // the frame no longer in the kernel step, and nothing to recover.
   if (r === STEP_ANSWERED) {
     Atomics.store(f, F_STATE, FRAME_DONE);
     wake(f, F_STATE, f, F_SLEEPING);
@@ -100,6 +101,7 @@ function serveCall(server: number, v: number): void {
     Atomics.store(f, F_STATE, FRAME_USER);
     ringBell(words, H_USER_BELL);
   }
+  Atomics.store(words, H_SERVER + server, 0);
 }
 
 /** Serve calls until the run stops; answers how many it served. */
