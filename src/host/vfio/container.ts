@@ -98,4 +98,18 @@ export class VfioContainer implements GroupOwner {
   clearTable(hw: number): void {
     this.clearEntries(hw, 0, this.host.tables.hwEntries(hw));
   }
+
+  /**
+   * tce_iommu_free_table: window k's table is cleared, its locked memory refunded (when this
+   * container created it) and its reference dropped; the container forgets it.
+   */
+  freeTable(k: number): void {
+    const hw = this.tables[k] as number;
+    this.clearTable(hw);
+    if (this.tableCreated[k]) this.host.memory.refund(this.tableCharge[k] as number);
+    this.tables[k] = -1;
+    this.tableCharge[k] = 0;
+    this.tableCreated[k] = false;
+    this.host.hwPut(hw);
+  }
 }

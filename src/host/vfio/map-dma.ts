@@ -1,12 +1,13 @@
 /**
- * VFIO_IOMMU_MAP_DMA on an sPAPR TCE container (tce_iommu_build, tce_iommu_build_v2): checks in
- * the kernel's order, then one hardware entry per IOMMU page. v1 pins each page; v2 translates
- * through preregistered memory. Any failure clears every entry this call wrote — except v2's
- * quirk: a region being unregistered just stops the loop and the call returns 0, part-mapped.
+ * VFIO_IOMMU_MAP_DMA on an sPAPR TCE container (tce_iommu_build, tce_iommu_build_v2): the
+ * checks it shares with UNMAP_DMA (dma-range.ts), then its own (vaddr aligned, a direction),
+ * then one hardware entry per IOMMU page. v1 pins each page; v2 translates through
+ * preregistered memory. Any failure clears every entry this call wrote — except v2's quirk: a
+ * region being unregistered just stops the loop and the call returns 0, part-mapped.
  */
 import { TCE_PCI_READ, TCE_PCI_WRITE } from '../../papr/tce.js';
-import { EBADF, EFAULT, EINVAL, ENOTTY, ENXIO, EPERM } from '../errno.js';
-import { createDefaultWindow } from './tce-create.js';
+import { EFAULT, EINVAL, EPERM } from '../errno.js';
+import { dmaRange } from './dma-range.js';
 import type { VfioContainer } from './container.js';
 
 export interface DmaMap {
@@ -24,29 +25,12 @@ export function vfioIommuMapDma(c: VfioContainer, m: DmaMap): number {
 }
 
 function mapDma(c: VfioContainer, m: DmaMap): number {
-  if (c.released) return -EBADF;
-  if (c.iommu === 'none') return -ENOTTY;
-  if (!c.enabled) return -EPERM;
-  if ((m.otherFlags ?? 0) !== 0) return -EINVAL;
-  const created = createDefaultWindow(c);
-  if (created !== 0) return created;
-  const k = c.findTable(m.iova);
-  if (k < 0) return -ENXIO;
-  const t = c.host.tables;
-  const hw = c.tables[k] as number;
-  const shift = t.hwPageShift(hw);
-  const page = 2n ** BigInt(shift);
-  if (m.size % page !== 0n || m.vaddr % page !== 0n) return -EINVAL;
-  if (!m.read && !m.write) return -EINVAL;
+  const r = dmaRange(c, m.iova, m.size, m.otherFlags ?? 0);
+  if (typeof r === 'number') return r;
+  if (m.vaddr % r.page !== 0n || (!m.read && !m.write)) return -EINVAL;
   const perm = (m.read ? TCE_PCI_READ : 0) | (m.write ? TCE_PCI_WRITE : 0);
-  // iommu_tce_put_param_check, and the whole range inside the window.
-  const start = t.hwBusOffset(hw);
-  if (m.iova % page !== 0n) return -EINVAL;
-  const first = Number((m.iova - start) >> BigInt(shift));
-  const n = Number(m.size >> BigInt(shift));
-  if (first + n > t.hwEntries(hw)) return -EINVAL;
-  c.host.reserveWrites(2 * n);
-  const ret = c.v2 ? buildV2(c, hw, first, n, Number(m.vaddr), perm) : buildV1(c, hw, first, n, Number(m.vaddr), perm);
+  c.host.reserveWrites(2 * r.n);
+  const ret = c.v2 ? buildV2(c, r.hw, r.first, r.n, Number(m.vaddr), perm) : buildV1(c, r.hw, r.first, r.n, Number(m.vaddr), perm);
   c.host.releaseWrites();
   return ret;
 }
@@ -75,9 +59,7 @@ function buildV1(c: VfioContainer, hw: number, first: number, n: number, vaddr: 
     }
     const hpa = hpaBase + gpa;
     c.host.memory.pin(hpa);
-    ensureLevel(c, hw, first + i);
-    c.releaseEntry(hw, first + i);
-    t.hwWriteEntry(hw, first + i, Math.floor(hpa / 4294967296) >>> 0, ((hpa % 4294967296) | perm) >>> 0);
+    install(c, hw, first + i, hpa, perm);
   }
   return 0;
 }
@@ -100,16 +82,18 @@ function buildV2(c: VfioContainer, hw: number, first: number, n: number, vaddr: 
     }
     // The quirk: the loop stops with no error set, so nothing is rolled back.
     if (!iommu.mappedInc(r)) return 0;
-    const hpa = iommu.hpaBase + (ua - iommu.uaBase);
-    ensureLevel(c, hw, first + i);
-    c.releaseEntry(hw, first + i);
-    t.hwWriteEntry(hw, first + i, Math.floor(hpa / 4294967296) >>> 0, ((hpa % 4294967296) | perm) >>> 0);
+    install(c, hw, first + i, iommu.hpaBase + (ua - iommu.uaBase), perm);
   }
   return 0;
 }
 
-/** The host kernel (not real mode) allocates a missing indirect level on demand. */
-function ensureLevel(c: VfioContainer, hw: number, e: number): void {
+/**
+ * iommu_tce_xchg: entry e now maps hpa. The host kernel (not real mode) allocates a missing
+ * indirect level on demand; what the entry mapped before is released.
+ */
+function install(c: VfioContainer, hw: number, e: number, hpa: number, perm: number): void {
   const t = c.host.tables;
   if (!t.hwLevelPresent(hw, e)) t.hwAllocateLevel(hw, e);
+  c.releaseEntry(hw, e);
+  t.hwWriteEntry(hw, e, Math.floor(hpa / 4294967296) >>> 0, ((hpa % 4294967296) | perm) >>> 0);
 }

@@ -20,16 +20,7 @@ export function vfioContainerRelease(c: VfioContainer): number {
 /** The IOMMU driver's release: what the container still holds goes back. */
 export function tceIommuRelease(c: VfioContainer): void {
   while (c.attached.length > 0) tceIommuDetachGroup(c, c.attached[0]!);
-  for (let k = 0; k < MAX_CONTAINER_TABLES; k++) {
-    const hw = c.tables[k] as number;
-    if (hw < 0) continue;
-    c.clearTable(hw);
-    if (c.tableCreated[k]) c.host.memory.refund(c.tableCharge[k] as number);
-    c.tables[k] = -1;
-    c.tableCharge[k] = 0;
-    c.tableCreated[k] = false;
-    c.host.hwPut(hw);
-  }
+  for (let k = 0; k < MAX_CONTAINER_TABLES; k++) if ((c.tables[k] as number) >= 0) c.freeTable(k);
   for (const r of [...c.regions]) {
     c.regions.delete(r);
     // A region still mapped by someone else's table stays registered; the kernel ignores it too.

@@ -27,13 +27,7 @@ function tceRemove(c: VfioContainer, startAddr: bigint, flags: number): number {
   }
   if (num < 0) return -EINVAL;
   if (c.attached.some((g) => g.config.ops !== 'ddw')) return -EPERM;
-  const hw = c.tables[num] as number;
   for (const g of c.attached) g.windows[num] = -1;
-  c.clearTable(hw);
-  c.host.memory.refund(c.tableCharge[num] as number);
-  c.tables[num] = -1;
-  c.tableCharge[num] = 0;
-  c.tableCreated[num] = false;
-  c.host.hwPut(hw);
+  c.freeTable(num);
   return 0;
 }

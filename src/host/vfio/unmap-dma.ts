@@ -1,9 +1,8 @@
 /**
- * VFIO_IOMMU_UNMAP_DMA: checks in the kernel's order, then the range is cleared (releasing
- * each page's pin or region mapping); always 0 after the checks.
+ * VFIO_IOMMU_UNMAP_DMA: the checks it shares with MAP_DMA (dma-range.ts), then the range is
+ * cleared (releasing each page's pin or region mapping); always 0 after the checks.
  */
-import { EBADF, EINVAL, ENOTTY, ENXIO, EPERM } from '../errno.js';
-import { createDefaultWindow } from './tce-create.js';
+import { dmaRange } from './dma-range.js';
 import type { VfioContainer } from './container.js';
 
 export interface DmaUnmap {
@@ -17,23 +16,8 @@ export function vfioIommuUnmapDma(c: VfioContainer, u: DmaUnmap): number {
 }
 
 function unmapDma(c: VfioContainer, u: DmaUnmap): number {
-  if (c.released) return -EBADF;
-  if (c.iommu === 'none') return -ENOTTY;
-  if (!c.enabled) return -EPERM;
-  if ((u.flags ?? 0) !== 0) return -EINVAL;
-  const created = createDefaultWindow(c);
-  if (created !== 0) return created;
-  const k = c.findTable(u.iova);
-  if (k < 0) return -ENXIO;
-  const t = c.host.tables;
-  const hw = c.tables[k] as number;
-  const shift = t.hwPageShift(hw);
-  const page = 2n ** BigInt(shift);
-  if (u.size % page !== 0n) return -EINVAL;
-  if (u.iova % page !== 0n) return -EINVAL;
-  const first = Number((u.iova - t.hwBusOffset(hw)) >> BigInt(shift));
-  const n = Number(u.size >> BigInt(shift));
-  if (first + n > t.hwEntries(hw)) return -EINVAL;
-  c.clearEntries(hw, first, n);
+  const r = dmaRange(c, u.iova, u.size, u.flags ?? 0);
+  if (typeof r === 'number') return r;
+  c.clearEntries(r.hw, r.first, r.n);
   return 0;
 }
