@@ -43,7 +43,7 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const config: SuiteConfig = {
   ...fullConfig(),
   filter: new RegExp(`^(?:${names.map(escape).join('|')})$`),
-  micro: { timeMs: TIME_MS, warmupMs: 250, batch: BATCH },
+  micro: { timeMs: TIME_MS, warmupMs: 250, batch: BATCH, processes: fullConfig().micro.processes, minSamples: fullConfig().micro.minSamples },
 };
 
 const result = await runSuite(config, (line) => process.stderr.write(`${line}\n`));

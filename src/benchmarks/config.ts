@@ -14,6 +14,18 @@ export interface MicroSettings {
   readonly warmupMs: number;
   /** Calls per tinybench sample: batching keeps its ~55 ns per-sample overhead out of the figure. */
   readonly batch: number;
+  /**
+   * Worker processes the rows run in, one after another (micro-process.ts): each gives one
+   * figure per row, and a comparison judges the variation between processes. At least 4, so a
+   * difference can reach p < 0.05 with the Mann-Whitney test.
+   */
+  readonly processes: number;
+  /**
+   * At least this many samples (batches) per row in each process, however long it takes: on a
+   * loaded machine a process gets a fraction of a core, and a time budget alone would leave it
+   * a handful of batches, too few for its fastest to be a steady figure.
+   */
+  readonly minSamples: number;
 }
 
 export interface PipelineSettings {
@@ -66,27 +78,27 @@ export interface SuiteConfig {
 export const DEFAULT_PROFILE: ProfileSettings = { vcpus: 2, callsPerVcpu: 4000, seed: 1, ringRecords: defaultRunOptions().ringRecords };
 
 /**
- * Under a minute on an idle 2-core machine: short rows, 2 repeats of each pipeline run (too few
- * for a verdict on pipeline figures; the in-thread rows have thousands of samples).
+ * Under a minute on a 2-core machine: the in-thread rows in 5 worker processes, 3 repeats of
+ * each pipeline run (a median of 3; too few for a verdict on pipeline figures).
  */
 export function quickConfig(): SuiteConfig {
   return {
     quick: true,
     filter: null,
-    micro: { timeMs: 250, warmupMs: 100, batch: 2000 },
-    pipeline: { repeats: 2, vcpuCounts: [1, 2], targetMs: 80, minCalls: 400, maxCalls: 400_000, trips: 500, seed: 1 },
+    micro: { timeMs: 150, warmupMs: 50, batch: 2000, processes: 5, minSamples: 300 },
+    pipeline: { repeats: 3, vcpuCounts: [1, 2], targetMs: 60, minCalls: 400, maxCalls: 400_000, trips: 500, seed: 1 },
     profile: DEFAULT_PROFILE,
     delay: null,
     costs: {},
   };
 }
 
-/** A few minutes: 5 repeats, so a pipeline figure can reach significance. */
+/** A few minutes: 10 worker processes for the in-thread rows, 5 repeats, so a pipeline figure can reach significance. */
 export function fullConfig(): SuiteConfig {
   return {
     quick: false,
     filter: null,
-    micro: { timeMs: 1500, warmupMs: 250, batch: 2000 },
+    micro: { timeMs: 600, warmupMs: 150, batch: 2000, processes: 10, minSamples: 1000 },
     pipeline: { repeats: 5, vcpuCounts: [1, 2], targetMs: 400, minCalls: 2000, maxCalls: 2_000_000, trips: 2000, seed: 1 },
     profile: DEFAULT_PROFILE,
     delay: null,

@@ -30,7 +30,9 @@ export function runMicro(
   // One Bench per row, so progress can be told between rows and each row's samples stand alone.
   for (const row of rows) {
     progress(row.name);
-    const bench = new Bench({ name: 'realmode', time: settings.timeMs, warmupTime: settings.warmupMs, throws: true, retainSamples: true });
+    const bench = new Bench({
+      name: 'realmode', time: settings.timeMs, warmupTime: settings.warmupMs, iterations: settings.minSamples, throws: true, retainSamples: true,
+    });
     const delayNs = delay !== null && delayed !== null && delayed.test(row.name) ? delay.nsPerCall : 0;
     const options = { delayNsPerCall: delayNs, ...(row.before !== undefined ? { before: row.before } : {}) };
     bench.add(row.name, batched(settings.batch, row.body, options));

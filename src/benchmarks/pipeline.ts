@@ -5,9 +5,10 @@
  * result.wallMs counts from the go flag, so it also holds the vCPU threads' start-up (loading
  * their modules: 50-150 ms, varying with the load) and their JIT warm-up. The start-up is cut
  * off by watching the run's event stream for its first event (the first call entering; the
- * ring is drained every 2 ms): a run's active time is wallMs minus the time to it. The JIT
- * warm-up is cancelled by a slope: each repeat also makes a run of a quarter of the calls, and
- * the steady per-call time is (active(N) - active(N/4)) / (3N/4). Repeats go round-robin over
+ * ring is drained every 2 ms): a run's active time is wallMs minus the time to it, and its time
+ * per call is that over its calls, measured directly (a slope between a short and a full run
+ * was a difference of two noisy figures and came out negative under load; the JIT warm-up now
+ * stays in, a small share of a run sized to targetMs). Repeats go round-robin over
  * every combination, so drift on a shared machine spreads over all of them; the bare trips are
  * timed at the start of every repeat, so they see the same load as its runs.
  */
@@ -80,8 +81,8 @@ export function callsPerVcpu(c: Combo, profile: ProfileRun | undefined, s: Pipel
 /** One repeat of one combination. */
 export interface ComboRepeat {
   /**
-   * Steady wall-clock per call over all vCPUs (the inverse of throughput), us: the slope
-   * (active(N) - active(N/4)) / (3N/4). Noise can make it small or even negative.
+   * Wall-clock per call over all vCPUs (the inverse of throughput), us: the run's time after
+   * thread start-up (from the first event) over its calls, measured directly, so always > 0.
    */
   readonly steadyUsPerCall: number;
   readonly modelledCallsPerSec: number;
@@ -150,11 +151,11 @@ export async function runPipeline(
     for (const res of results) {
       const c = res.combo;
       progress(`${tag}: ${comboName(c)}, ${res.callsPerVcpu.toLocaleString('en-US')} calls per vCPU`);
-      const short = res.callsPerVcpu / 4;
-      const s = await runOnce(c, short, settings.seed, costs);
+      // Measured directly on one run: its time after thread start-up over its calls (never a
+      // difference of two noisy runs, which could come out negative).
       const full = await runOnce(c, res.callsPerVcpu, settings.seed, costs);
       const total = res.callsPerVcpu * c.vcpus;
-      const steadyUs = ((full.activeMs - s.activeMs) * 1000) / (total - short * c.vcpus);
+      const steadyUs = (full.activeMs * 1000) / total;
       const answered = full.figures.answeredBy;
       const local = (answered['realmode'] ?? 0) / total;
       const bareUs = local > 0 && storeNs === null ? NaN : local * ((storeNs ?? 0) / 1000) + (1 - local) * hopUs;

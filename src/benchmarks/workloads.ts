@@ -15,6 +15,8 @@ export function suiteWorkloads(vcpuCounts: readonly number[]): { runnable: Workl
   const runnable: WorkloadSpec[] = [];
   const skipped: SkippedWorkload[] = [];
   for (const spec of WORKLOADS) {
+    // A test workload (npm run fuzz), not traffic to measure.
+    if (spec.name === 'fuzz') continue;
     try {
       for (const v of vcpuCounts) spec.tables(v, {});
       runnable.push(spec);

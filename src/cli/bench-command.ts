@@ -1,11 +1,12 @@
 /** `tcesim bench`: runs the benchmark suite, prints its tables and optionally writes a bench file. */
-import { statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import { fullConfig, quickConfig } from '../benchmarks/config.js';
 import { planSuite, runSuite, type SuiteOutput } from '../benchmarks/suite.js';
 import { formatSuite } from '../benchmarks/tables.js';
 import { serializeBenchFile } from '../regression/format.js';
+import { OutputWriteError } from '../events/write-error.js';
+import { checkOutputs } from './output-paths.js';
+import { parseCommandArgs } from './args.js';
 import { UsageError } from './usage-error.js';
 
 export const BENCH_HELP = `tcesim bench [--quick] [--json FILE] [--filter REGEX]
@@ -41,17 +42,6 @@ function compileFilter(text: string): RegExp {
   }
 }
 
-function checkJsonTarget(file: string): void {
-  const dir = dirname(resolve(file));
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    isDir = false;
-  }
-  if (!isDir) throw new UsageError(`--json ${file}: folder ${dir} does not exist`);
-}
-
 /** A status line rewritten in place on a terminal; nothing when stderr is piped. */
 function progressLine(stream: NodeJS.WriteStream): { say: (line: string) => void; clear: () => void } {
   if (!stream.isTTY) return { say: () => undefined, clear: () => undefined };
@@ -64,18 +54,17 @@ function progressLine(stream: NodeJS.WriteStream): { say: (line: string) => void
 }
 
 export async function benchCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { quick: { type: 'boolean' }, json: { type: 'string' }, filter: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommandArgs('bench', argv, { quick: { type: 'boolean' }, json: { type: 'string' }, filter: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`bench takes no positional arguments, got ${positionals.join(' ')}`);
   const base = values.quick === true ? quickConfig() : fullConfig();
   const config = { ...base, filter: values.filter === undefined ? null : compileFilter(values.filter) };
   if (config.filter !== null && !planSuite(config).anySelected) {
     throw new UsageError(`--filter ${JSON.stringify(values.filter)} matches no benchmark (try 'H_PUT_TCE', 'vcpuStep', 'pipeline nic', 'bare', 'gain')`);
   }
-  if (values.json !== undefined) checkJsonTarget(values.json);
+  // Before the benchmarks run: a bad --json path is found now, not after minutes of work.
+  if (values.json !== undefined) checkOutputs([{ option: '--json', path: values.json }], []);
   const progress = progressLine(process.stderr);
+  const started = performance.now();
   let result: SuiteOutput;
   try {
     result = await runSuite(config, progress.say);
@@ -83,8 +72,17 @@ export async function benchCommand(argv: string[], out: (line: string) => void):
     progress.clear();
   }
   for (const line of formatSuite(result)) out(line);
+  // What it cost, so a CI budget can be planned (and --quick's "under a minute" checked).
+  const runs = (result.pipeline?.combos.length ?? 0) * (result.pipeline?.trips.length ?? 0);
+  out('');
+  out(`bench${config.quick ? ' --quick' : ''} took ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.micro.length} in-thread rows in `
+    + `${config.micro.processes} worker processes, ${runs} threaded pipeline runs, ${result.file.profile.runs.length} inline profile runs`);
   if (values.json !== undefined) {
-    writeFileSync(values.json, serializeBenchFile(result.file));
+    try {
+      writeFileSync(values.json, serializeBenchFile(result.file));
+    } catch (e) {
+      throw new OutputWriteError('bench file', values.json, e, 'the results are printed above');
+    }
     out('');
     out(`wrote ${values.json}: ${result.file.benchmarks.length} benchmarks, ${result.file.profile.runs.length} profile runs`);
   }

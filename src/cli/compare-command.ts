@@ -1,9 +1,9 @@
 /** `tcesim compare BASE NEW`: the regression verdict between two bench files. */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { compareBenchFiles, DEFAULT_COMPARE_OPTIONS } from '../regression/compare.js';
 import { formatComparison } from '../regression/compare-report.js';
 import { BenchFileError, parseBenchFile, type BenchFile } from '../regression/format.js';
+import { parseCommandArgs } from './args.js';
 import { UsageError } from './usage-error.js';
 
 export const COMPARE_HELP = `tcesim compare BASE NEW [--threshold 5%] [--alpha 0.05]
@@ -19,8 +19,13 @@ Benchmarks on one side only are listed.
   --threshold P   smallest change of the medians that counts, in percent      [5%]
   --alpha A       significance level of the test, from 0 to 0.5              [0.05]
 
-Exit codes: 0 no regression; 1 a benchmark is slower or the escalation profile changed;
-2 misuse (a missing file, a file that is not a bench file, a bad threshold).`;
+In-thread rows hold one figure per worker process (tcesim bench runs them in several), so the
+test judges the variation between processes; their ratio to the bare locked store measured in
+the same process ("ROW / bare store") cancels what slows a whole process down.
+
+Exit codes: 0 no regression; 1 a benchmark is slower, a benchmark of BASE is missing from NEW,
+or the escalation profile changed; 2 misuse (a missing file, a file that is not a bench file, a
+bad threshold, a file without benchmarks, or no benchmark in common).`;
 
 function parseThreshold(text: string): number {
   const m = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
@@ -53,10 +58,7 @@ export function readBenchFile(path: string): BenchFile {
 }
 
 export async function compareCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { threshold: { type: 'string' }, alpha: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommandArgs('compare', argv, { threshold: { type: 'string' }, alpha: { type: 'string' } });
   if (positionals.length !== 2) {
     throw new UsageError(`compare needs two bench files, BASE and NEW, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
   }
@@ -64,8 +66,17 @@ export async function compareCommand(argv: string[], out: (line: string) => void
     thresholdPercent: values.threshold === undefined ? DEFAULT_COMPARE_OPTIONS.thresholdPercent : parseThreshold(values.threshold),
     alpha: values.alpha === undefined ? DEFAULT_COMPARE_OPTIONS.alpha : parseAlpha(values.alpha),
   };
-  const base = readBenchFile(positionals[0] as string);
-  const next = readBenchFile(positionals[1] as string);
+  const [basePath, newPath] = positionals as [string, string];
+  const base = readBenchFile(basePath);
+  const next = readBenchFile(newPath);
+  // Nothing to compare is not "no regression": a CI step that measured nothing must fail.
+  for (const [path, f] of [[basePath, base], [newPath, next]] as const) {
+    if (f.benchmarks.length === 0) throw new UsageError(`${path}: no benchmarks in it: nothing to compare`);
+  }
+  const baseNames = new Set(base.benchmarks.map((b) => b.name));
+  if (!next.benchmarks.some((b) => baseNames.has(b.name))) {
+    throw new UsageError(`${basePath} and ${newPath} have no benchmark in common: nothing to compare (were they run with different --filter?)`);
+  }
   const c = compareBenchFiles(base, next, options);
   for (const line of formatComparison(c, base, next)) out(line);
   return c.exitCode;

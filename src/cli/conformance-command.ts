@@ -1,7 +1,8 @@
-import { parseArgs } from 'node:util';
-import { collectVectorFiles, formatResult, loadVector, runVectorMode } from '../conformance/runner.js';
+import { parseCommandArgs } from './args.js';
+import { formatResult, loadVector, runVectorMode } from '../conformance/runner.js';
 import type { Vector } from '../conformance/vector.js';
 import { UsageError } from './usage-error.js';
+import { vectorFiles } from './vector-files.js';
 
 export const CONFORMANCE_HELP = `tcesim conformance PATH...
 
@@ -11,9 +12,9 @@ every mode it lists on a fresh machine. Prints one line per vector and mode, the
 
 /** Returns the exit code. */
 export function conformanceCommand(argv: string[], out: (line: string) => void): number {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {} });
+  const { positionals } = parseCommandArgs('conformance', argv, {});
   if (positionals.length === 0) throw new UsageError('conformance needs at least one vector file or folder (tcesim conformance PATH...)');
-  const files = collectVectorFiles(positionals);
+  const files = vectorFiles(positionals);
   if (files.length === 0) throw new UsageError(`no vector files (*.json) under ${positionals.join(', ')}`);
   // Parse everything first: a bad file stops the run before any result is printed.
   const vectors: Vector[] = files.map(loadVector);

@@ -1,10 +1,10 @@
 /** `tcesim export LOG --chrome FILE [--limit N]`: a run's timeline for Perfetto (docs/timeline.md). */
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { LogFormatError } from '../events/decode.js';
-import { exportChromeTrace, type ChromeExportResult } from '../export/chrome-export.js';
-import { LogStream } from '../export/log-stream.js';
+import { isSystemError, OutputWriteError, systemErrorText } from '../events/write-error.js';
+import { exportCheckedChromeTrace, type ChromeExportResult } from '../export/chrome-export.js';
+import { parseCommandArgs } from './args.js';
+import { checkOutputs } from './output-paths.js';
+import { recordProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
 
 export const EXPORT_HELP = `tcesim export LOG --chrome FILE [--limit N]
@@ -21,37 +21,12 @@ that left their vCPU are in the calls' arguments. The log is streamed: any size 
 
 See docs/timeline.md.`;
 
-const FS_ERRORS = new Set(['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR', 'EROFS', 'ENAMETOOLONG']);
-
-function fsCode(e: unknown): string | null {
-  return e instanceof Error && 'code' in e && typeof e.code === 'string' && FS_ERRORS.has(e.code) ? e.code : null;
-}
-
-function openLog(path: string): LogStream {
-  try {
-    return new LogStream(path);
-  } catch (e) {
-    if (e instanceof LogFormatError) throw new UsageError(e.message);
-    if (fsCode(e) !== null) throw new UsageError(`cannot read log ${path}: ${(e as Error).message}`);
-    throw e;
-  }
-}
-
 function parseLimit(value: string | undefined): number | null {
   if (value === undefined) return null;
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
     throw new UsageError(`--limit ${JSON.stringify(value)} is not a positive integer`);
   }
   return Number(value);
-}
-
-/** The output would overwrite the log it is read from. */
-function sameFile(a: string, b: string): boolean {
-  if (resolve(a) === resolve(b)) return true;
-  if (!existsSync(b)) return false;
-  const x = statSync(a);
-  const y = statSync(b);
-  return x.dev === y.dev && x.ino === y.ino;
 }
 
 function summary(path: string, r: ChromeExportResult): string[] {
@@ -71,30 +46,26 @@ function summary(path: string, r: ChromeExportResult): string[] {
 }
 
 export async function exportCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { chrome: { type: 'string' }, limit: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommandArgs('export', argv, { chrome: { type: 'string' }, limit: { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('export needs exactly one log file (tcesim export LOG --chrome FILE)');
   const logPath = positionals[0] as string;
   const chrome = values.chrome;
   if (chrome === undefined || chrome === '') throw new UsageError('export needs --chrome FILE: where to write the Chrome Trace Event JSON');
   const limit = parseLimit(values.limit);
-  const log = openLog(logPath);
+  checkOutputs([{ option: '--chrome', path: chrome }], [{ option: 'LOG', path: logPath, what: 'the log being exported' }]);
+  let r: ChromeExportResult;
+  let unfinished: string | null;
   try {
-    if (sameFile(logPath, chrome)) throw new UsageError(`--chrome ${chrome} is the log itself: writing it would destroy the log`);
-    if (log.trailingBytes > 0) out(`${logPath}: ${log.trailingBytes} bytes of a record cut off at the end (a killed run): ignored`);
-    let r: ChromeExportResult;
-    try {
-      r = exportChromeTrace(log, chrome, { limit });
-    } catch (e) {
-      if (e instanceof LogFormatError) throw new UsageError(e.message);
-      if (fsCode(e) !== null) throw new UsageError(`cannot write --chrome ${chrome}: ${(e as Error).message}`);
-      throw e;
-    }
-    for (const line of summary(chrome, r)) out(line);
-    return 0;
-  } finally {
-    log.close();
+    const done = exportCheckedChromeTrace(logPath, chrome, { limit }, recordProgress(process.stderr, logPath));
+    r = done.result;
+    unfinished = done.log.unfinished;
+  } catch (e) {
+    if (e instanceof LogFormatError) throw new UsageError(e.message);
+    if (e instanceof OutputWriteError) throw e;
+    if (isSystemError(e)) throw new UsageError(`cannot read log ${logPath}: ${systemErrorText(e)}`);
+    throw e;
   }
+  for (const line of summary(chrome, r)) out(line);
+  if (unfinished !== null) out(`unfinished: ${unfinished}; the trace shows what the log holds`);
+  return 0;
 }

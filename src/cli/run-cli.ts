@@ -8,6 +8,9 @@ import { PAMU_HELP, pamuCommand } from './pamu-command.js';
 import { REPLAY_HELP, REPORT_HELP, replayCommand, reportCommand } from './log-commands.js';
 import { RUN_HELP, runCommand } from './run-command.js';
 import { TABLES_HELP, tablesCommand } from './tables-command.js';
+import { readFileSync } from 'node:fs';
+import { isSystemError, OutputWriteError, systemErrorText } from '../events/write-error.js';
+import { wantsHelp } from './args.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `tcesim — a simulator of the POWER sPAPR TCE hypercall pipeline
@@ -30,26 +33,51 @@ Usage:
   tcesim conformance PATH...   run conformance vectors (files or folders)
   tcesim pamu [LAYOUT.json]    a Freescale PAMU window IOMMU behind a VFIO container, as seed
                                001's table (default: the seed's 8-window example)
-  tcesim help [COMMAND]        this text, or a command's`;
+  tcesim help [COMMAND]        this text, or a command's (also: tcesim COMMAND --help)
+  tcesim --version             the version
+
+Exit codes: 0 done; 1 a failure the command reports (a regression, a failed replay, an output
+that could not be written, an unfinished log); 2 misuse or bad input; 130/143 a run stopped by
+SIGINT/SIGTERM (its report is printed, marked unfinished).`;
+
+export const START_HELP = `tcesim start
+
+The default job, what npm start runs: tcesim gain with its defaults (see tcesim help gain).`;
 
 const HELPS: Readonly<Record<string, string>> = {
   run: RUN_HELP, gain: GAIN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, export: EXPORT_HELP, bench: BENCH_HELP, compare: COMPARE_HELP,
-  conformance: CONFORMANCE_HELP,
+  conformance: CONFORMANCE_HELP, start: START_HELP,
   pamu: PAMU_HELP,
   tables: TABLES_HELP,
 };
+
+/** The package's version, from package.json beside dist/. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
 
 /** Runs a command line and returns its exit code; misuse is one line on err and exit code 2. */
 export async function runCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command !== undefined && HELPS[command] !== undefined && wantsHelp(rest)) {
+      out(HELPS[command] as string);
+      return 0;
+    }
     switch (command) {
       case 'conformance':
         return conformanceCommand(rest, out);
       case 'pamu':
         return pamuCommand(rest, out);
       case 'run':
-        return await runCommand(rest, out);
+        return await runCommand(rest, out, err);
+      case '--version':
+      case '-V':
+      case 'version':
+        if (rest.length > 0) throw new UsageError(`--version takes no arguments, got ${rest.join(' ')}`);
+        out(`tcesim ${version()}`);
+        return 0;
       case 'start':
         if (rest.length > 0) throw new UsageError(`start takes no arguments, got ${rest.join(' ')}`);
         return await gainCommand([], out);
@@ -70,6 +98,7 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
       case 'help':
       case '--help':
       case '-h': {
+        if (rest.length > 1) throw new UsageError(`help takes one command at most, got ${rest.join(' ')}`);
         const topic = rest[0];
         if (topic !== undefined && HELPS[topic] === undefined) throw new UsageError(`no help on '${topic}' (commands: ${Object.keys(HELPS).join(', ')})`);
         out(topic === undefined ? HELP : (HELPS[topic] as string));
@@ -87,9 +116,21 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
       return 2;
     }
     if (e instanceof TypeError && 'code' in e && typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
-      err(`tcesim: ${e.message}`);
+      err(`tcesim: ${e.message.split('\n')[0] ?? e.message}`);
       return 2;
     }
-    throw e;
+    // An output that could not be written, or any other system error: one line, never a stack trace.
+    if (e instanceof OutputWriteError) {
+      err(`tcesim: ${e.message}`);
+      return 1;
+    }
+    if (isSystemError(e)) {
+      err(`tcesim: ${e.syscall ?? 'error'}${e.path !== undefined ? ` ${e.path}` : ''}: ${systemErrorText(e)}`);
+      return 1;
+    }
+    // A bug: one line, the stack only when asked for.
+    err(`tcesim: internal error: ${e instanceof Error ? e.message : String(e)} (TCESIM_DEBUG=1 shows where)`);
+    if (process.env['TCESIM_DEBUG'] === '1' && e instanceof Error && e.stack !== undefined) err(e.stack);
+    return 1;
   }
 }

@@ -1,11 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { defaultCosts, withCosts, type CostTable } from '../pipeline/costs.js';
 import { runInline } from '../pipeline/inline-run.js';
 import { RunLifecycle } from '../pipeline/run-events.js';
 import { isPoolAtomics, POOL_ATOMICS, type PoolAtomics } from '../pipeline/pool-settings.js';
-import { defaultRunOptions, type QemuEventLog, type RunOptions } from '../pipeline/run-options.js';
+import { checkRunOptions, defaultRunOptions, type QemuEventLog, type RunOptions } from '../pipeline/run-options.js';
 import type { RunResult } from '../pipeline/run-result.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
 import { isMode, MODES } from '../papr/tiers.js';
@@ -16,12 +14,16 @@ import { parseTableOverride, TABLE_OVERRIDE_SEPARATOR } from '../trace/table-geo
 import { scanTraceParams, TRACE_WORKLOAD } from '../trace/trace-workload.js';
 import { parseWorkloadArg, WORKLOADS } from '../workload/registry.js';
 import type { WorkloadParams } from '../workload/workload.js';
+import { parseCommandArgs } from './args.js';
+import { checkOutputs, type PathArg } from './output-paths.js';
+import { progressText } from './progress.js';
 import { UsageError } from './usage-error.js';
 import { MACHINE_HELP, MACHINE_OPTIONS, machineOption } from './machine-options.js';
 import { formatHostReport } from '../report/host-report.js';
 import { formatTableMove, formatTraceReport } from '../report/trace-report.js';
 import { QEMU_EVENTS_PARAM, qemuEventsOf } from '../workload/qemu-events.js';
 import type { TraceAnswerCheck } from '../trace/trace-answer-check.js';
+import { OutputWriteError } from '../events/write-error.js';
 
 const d0 = defaultRunOptions();
 
@@ -68,9 +70,13 @@ ${workloadHelp()}`;
 
 function intOption(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a non-negative integer`);
+  // A negative number is read as one, so the range check below names the bound it breaks.
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a non-negative integer`);
   return Number(value);
 }
+
+/** No modelled step costs a second: larger figures lose their meaning (and their digits). */
+const MAX_COST_NS = 1e9;
 
 function costsFrom(values: { cost?: string[]; costs?: string }): CostTable {
   let costs = defaultCosts();
@@ -93,6 +99,11 @@ function costsFrom(values: { cost?: string[]; costs?: string }): CostTable {
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
+  }
+  for (const [name, ns] of Object.entries(costs)) {
+    if (ns > MAX_COST_NS) {
+      throw new UsageError(`${values.cost?.some((kv) => kv.startsWith(`${name}=`)) === true ? '--cost' : `--costs ${values.costs ?? ''}`}: cost ${name} = ${ns} ns is above the largest allowed, ${MAX_COST_NS} ns (1 s per step)`);
+    }
   }
   return costs;
 }
@@ -119,11 +130,16 @@ function traceWorkloadOption(file: string, tables: readonly string[]): { name: s
  * A trace is one guest's call stream of known length: 1 vCPU, and as many calls as it has
  * unless fewer are asked for. The pre-scan here checks every line before the run starts.
  */
-function traceRunShape(params: WorkloadParams, vcpus: string | undefined, calls: string | undefined, events: number): { vcpus: number; calls: number } {
+function traceRunShape(params: WorkloadParams, vcpus: string | undefined, calls: string | undefined, events: number): { vcpus: number; calls: number; notes: string[] } {
   let scanned: number;
+  const notes: string[] = [];
   try {
+    const scan = scanTraceParams(params);
     // Each machine event takes a call of its own.
-    scanned = scanTraceParams(params).calls + events;
+    scanned = scan.calls + events;
+    if (scan.mangledLines > 0) {
+      notes.push(`the trace ${scan.file} has ${scan.mangledLines} line(s) naming a spapr_iommu_ event after other text (first: line ${scan.firstMangledLine}); not QEMU's form, so they were skipped`);
+    }
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
@@ -132,25 +148,11 @@ function traceRunShape(params: WorkloadParams, vcpus: string | undefined, calls:
   if (v !== 1) throw new UsageError(`--vcpus ${v}: a trace is one guest's call stream; replay it on 1 vCPU`);
   const n = intOption('calls', calls, scanned);
   if (n > scanned) throw new UsageError(`--calls ${n}: the trace ${params['file']} has only ${scanned} hypercalls`);
-  return { vcpus: 1, calls: n };
+  return { vcpus: 1, calls: n, notes };
 }
 
-/** Whether two paths name one file (the emitted trace would truncate the trace being replayed). */
-function sameFile(a: string, b: string): boolean {
-  if (resolve(a) === resolve(b)) return true;
-  try {
-    const sa = statSync(a);
-    const sb = statSync(b);
-    return sa.dev === sb.dev && sa.ino === sb.ino;
-  } catch {
-    return false;
-  }
-}
-
-export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean; emitQemuTrace: string | null } {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: {
+export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean; emitQemuTrace: string | null; notes: readonly string[] } {
+  const { values, positionals } = parseCommandArgs('run', argv, {
       mode: { type: 'string' }, vcpus: { type: 'string' }, workload: { type: 'string' }, calls: { type: 'string' },
       seed: { type: 'string' }, log: { type: 'string' }, 'pool-threads': { type: 'string' }, ring: { type: 'string' },
       cost: { type: 'string', multiple: true }, costs: { type: 'string' }, inline: { type: 'boolean' },
@@ -159,7 +161,6 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
       ...MACHINE_OPTIONS,
       'poll-us': { type: 'string' },
       'qemu-event': { type: 'string', multiple: true },
-    },
   });
   if (positionals.length > 0) throw new UsageError(`run takes no positional arguments, got ${positionals.join(' ')}`);
   const d = defaultRunOptions();
@@ -172,9 +173,15 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
   }
   const emit = values['emit-qemu-trace'];
   const replayed = values.trace ?? (values.workload?.startsWith(`${TRACE_WORKLOAD}:`) ? parseWorkloadOption(values.workload).params['file'] : undefined);
-  if (emit !== undefined && replayed !== undefined && sameFile(emit, replayed)) {
-    throw new UsageError(`--emit-qemu-trace ${emit} is the trace being replayed: write it elsewhere`);
-  }
+  // Before any work: no output may be an input or another output, and each must be writable.
+  const inputs: PathArg[] = [];
+  if (replayed !== undefined) inputs.push({ option: values.trace !== undefined ? '--trace' : '--workload trace', path: replayed, what: 'the trace being replayed' });
+  if (values.costs !== undefined) inputs.push({ option: '--costs', path: values.costs, what: 'the --costs file being read' });
+  if (values.machine !== undefined) inputs.push({ option: '--machine', path: values.machine, what: 'the --machine file being read' });
+  const outputs: PathArg[] = [];
+  if (values.log !== undefined) outputs.push({ option: '--log', path: values.log });
+  if (emit !== undefined) outputs.push({ option: '--emit-qemu-trace', path: emit });
+  checkOutputs(outputs, inputs);
   const chosen = values.trace !== undefined ? traceWorkloadOption(values.trace, tables ?? []) : parseWorkloadOption(values.workload ?? d.workload);
   const events = values['qemu-event'] ?? [];
   const workload = events.length === 0 ? chosen : { ...chosen, params: { ...chosen.params, [QEMU_EVENTS_PARAM]: events.join('+') } };
@@ -186,8 +193,8 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
   }
   const shape = workload.name === TRACE_WORKLOAD
     ? traceRunShape(workload.params, values.vcpus, values.calls, events.length)
-    : { vcpus: intOption('vcpus', values.vcpus, d.vcpus), calls: intOption('calls', values.calls, d.calls) };
-  const o: RunOptions & { inline: boolean; emitQemuTrace: string | null } = {
+    : { vcpus: intOption('vcpus', values.vcpus, d.vcpus), calls: intOption('calls', values.calls, d.calls), notes: [] };
+  const o: RunOptions & { inline: boolean; emitQemuTrace: string | null; notes: readonly string[] } = {
     mode,
     vcpus: shape.vcpus,
     workload: workload.name,
@@ -206,7 +213,22 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
     inline: values.inline ?? false,
     emitQemuTrace: emit ?? null,
     machine: machineOption(values),
+    notes: shape.notes,
   };
+  // Every value is checked here, before any file is opened or any thread started.
+  try {
+    checkRunOptions(o);
+  } catch (e) {
+    if (e instanceof RangeError) {
+      // Name the option as it was typed.
+      throw new UsageError(e.message.replace(/^(vcpus|calls|seed|crash-pool-at-write) /, '--$1 ').replace(/^pool threads /, '--pool-threads ')
+        .replace(/^pool tasks per worker /, '--pool-tasks ').replace(/^ring records /, '--ring: ring records '));
+    }
+    throw e;
+  }
+  if (o.crashPoolAtWrite > 0 && (o.inline || o.mode === 'userspace')) {
+    throw new UsageError(`--crash-pool-at-write ${o.crashPoolAtWrite}: no virtual-mode pool is in the path of ${o.inline ? '--inline' : '--mode userspace'} (use --mode realmode or virtmode, threaded)`);
+  }
   return o;
 }
 
@@ -225,24 +247,50 @@ function parseWorkloadOption(arg: string): { name: string; params: WorkloadParam
   }
 }
 
-/** A progress line on a terminal, rewritten in place; nothing when stderr is piped. */
+/** A progress line with an ETA on a terminal, rewritten in place; nothing when stderr is piped. */
 function progressReporter(lifecycle: RunLifecycle, stream: NodeJS.WriteStream): () => void {
   if (!stream.isTTY) return () => undefined;
   const started = performance.now();
   lifecycle.on('progress', (done, total) => {
-    const s = (performance.now() - started) / 1000;
-    stream.write(`\r${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} calls (${((100 * done) / total).toFixed(0)}%), ${s.toFixed(1)} s`);
+    stream.write(`\r\x1b[K${progressText(done, total, 'calls', (performance.now() - started) / 1000)}`);
   });
-  lifecycle.on('worker-crashed', (i) => stream.write(`\nvirtual-mode worker died in vCPU ${i.vcpu} call ${i.seq}; trying again (attempt ${i.attempt})\n`));
+  lifecycle.on('worker-crashed', (i) => stream.write(`\r\x1b[Kvirtual-mode worker died in vCPU ${i.vcpu} call ${i.seq}; trying again (attempt ${i.attempt})\n`));
   return () => stream.write('\r\x1b[K');
 }
 
-export async function runCommand(argv: string[], out: (line: string) => void): Promise<number> {
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * While a threaded run goes on, SIGINT and SIGTERM stop it cleanly: the vCPUs make no more
+ * calls, the calls in flight finish, the log is drained, completed and closed, and the report
+ * of what was done is printed marked unfinished (exit 130 / 143). A second signal quits at once.
+ */
+function stopOnSignals(lifecycle: RunLifecycle, err: (line: string) => void): { received: () => string | null; remove: () => void } {
+  let received: string | null = null;
+  const handlers = Object.keys(SIGNAL_EXIT).map((sig) => {
+    const h = (): void => {
+      if (received !== null) {
+        err(`tcesim: ${sig} again: quitting now (the log keeps every record drained so far)`);
+        process.exit(SIGNAL_EXIT[sig]);
+      }
+      received = sig;
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      err(`tcesim: ${sig}: stopping: no more calls; finishing the calls in flight, then the log and the report (${sig} again quits at once)`);
+      lifecycle.emit('stop', sig);
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return { received: () => received, remove: () => { for (const [sig, h] of handlers) process.off(sig, h); } };
+}
+
+export async function runCommand(argv: string[], out: (line: string) => void, err: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const o = parseRunOptions(argv);
   let result: RunResult;
   let emitted = 0;
   const events: QemuEventLog = { moves: [] };
   const check: TraceAnswerCheck = { checked: 0, differing: 0, first: null };
+  let signal: string | null = null;
   try {
     // The QEMU trace is closed (flushed) when the run ends, whether it completed or failed.
     result = await withQemuTrace(o.emitQemuTrace, async (trace) => {
@@ -251,9 +299,12 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
         if (o.inline) return runInline(run);
         const lifecycle = new RunLifecycle();
         const clear = progressReporter(lifecycle, process.stderr);
+        const signals = stopOnSignals(lifecycle, err);
         try {
           return await runThreaded(run, lifecycle);
         } finally {
+          signals.remove();
+          signal = signals.received();
           clear();
         }
       } finally {
@@ -262,11 +313,21 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
     });
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
+    if (e instanceof OutputWriteError && e.what === 'event log' && e.kept.includes('replayable')) throw new OutputWriteError(e.what, e.path, e.cause, `${e.kept}; the run was stopped`);
     throw e;
   }
-  out(formatReport(o, result.stats, { workerCrashes: result.workerCrashes, records: result.recordCount, sharedTables: result.sharedTables }));
+  const asked = o.vcpus * o.calls;
+  const made = result.stats.completed;
+  const unfinished = signal !== null ? `stopped by ${signal} after ${made.toLocaleString('en-US')} of ${asked.toLocaleString('en-US')} calls` : null;
+  const notes: string[] = [...o.notes];
+  const missedCrash = o.crashPoolAtWrite > 0 && result.workerCrashes === 0;
+  if (missedCrash) {
+    notes.push(`--crash-pool-at-write ${o.crashPoolAtWrite} injected no crash: the pool made only ${(result.poolWrites ?? 0).toLocaleString('en-US')} table writes`);
+  }
+  out(formatReport(o, result.stats, { workerCrashes: result.workerCrashes, records: result.recordCount, sharedTables: result.sharedTables, unfinished, notes }));
   const nic = nicThroughputLine(o.workload, o.workloadParams, result.vcpus);
   if (nic !== null) out(nic);
+  if (o.log !== null) out(`event log: ${o.log}${unfinished !== null ? ' (complete up to the stop: replayable, and tcesim report marks it unfinished)' : ''}`);
   if (result.host) out(`\n${formatHostReport(result.host)}`);
   if (o.workload === TRACE_WORKLOAD) {
     out(formatTraceReport(scanTraceParams(o.workloadParams)));
@@ -274,7 +335,7 @@ export async function runCommand(argv: string[], out: (line: string) => void): P
       (check.first === null ? '' : ` (first: ${check.first})`));
   }
   for (const m of events.moves) out(formatTableMove(m.liobn, m.replayed, o.costs.userspacePerEntry));
-  if (o.log !== null) out(`event log: ${o.log}`);
   if (o.emitQemuTrace !== null) out(`qemu trace: ${o.emitQemuTrace} (${emitted.toLocaleString('en-US')} lines)`);
-  return 0;
+  if (signal !== null) return SIGNAL_EXIT[signal] ?? 1;
+  return missedCrash ? 1 : 0;
 }

@@ -5,11 +5,8 @@
  * shown to end in the same state.
  */
 import { parseArgs } from 'node:util';
-import { EventDecoder, LogFormatError } from '../events/decode.js';
-import type { TcesimEvent } from '../events/events.js';
-import { RECORD_WORDS } from '../events/layout.js';
-import { replayRecords, tableKey, type TableKey } from '../events/replay.js';
-import { openLog } from './log-commands.js';
+import { tableKey, type TableKey } from '../events/replay.js';
+import { readLog } from './log-commands.js';
 import { UsageError } from './usage-error.js';
 
 export const TABLES_HELP = `tcesim tables LOG
@@ -33,26 +30,17 @@ interface FinalTables {
 }
 
 function finalTables(path: string): FinalTables {
-  const log = openLog(path);
-  try {
-    const r = replayRecords(log.words, log.records);
-    const geometry = new Map<TableKey, { busOffset: bigint; pageShift: number }>();
-    const moves: { liobn: number; replayed: number }[] = [];
-    const d = new EventDecoder();
-    const events: TcesimEvent[] = [];
-    for (let i = 0; i < log.records; i++) {
-      events.length = 0;
-      d.decode(log.words, i * RECORD_WORDS, events);
-      for (const e of events) {
-        if (e.type === 'table-created' && e.entries > 0) geometry.set(tableKey(e.table), { busOffset: e.busOffset, pageShift: e.pageShift });
-        if (e.type === 'table-moved') moves.push({ liobn: e.liobn, replayed: e.replayed });
-      }
+  // The one checking reader of every log command (src/events/log-check.ts), streamed.
+  const geometry = new Map<TableKey, { busOffset: bigint; pageShift: number }>();
+  const moves: { liobn: number; replayed: number }[] = [];
+  const log = readLog(path, [], (events) => {
+    for (const e of events) {
+      if (e.type === 'table-created' && e.entries > 0) geometry.set(tableKey(e.table), { busOffset: e.busOffset, pageShift: e.pageShift });
+      if (e.type === 'table-moved') moves.push({ liobn: e.liobn, replayed: e.replayed });
     }
-    return { tables: r.recorded ?? r.tables, geometry, recorded: r.recorded !== null, moves };
-  } catch (e) {
-    if (e instanceof LogFormatError) throw new UsageError(`${path}: ${e.message}`);
-    throw e;
-  }
+  });
+  const r = log.replay;
+  return { tables: r.recorded ?? r.tables, geometry, recorded: r.recorded !== null, moves };
 }
 
 const hex = (v: bigint | number): string => `0x${v.toString(16)}`;

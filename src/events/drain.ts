@@ -31,14 +31,20 @@ export class LogDrain {
     this.sinks.push(sink);
   }
 
-  /** Drain everything published so far; returns the number of records taken. */
+  /**
+   * Drain what is published, up to one ring's worth (all of it once the producers have
+   * stopped); returns the number of records taken.
+   */
   drain(): number {
     // A sink that logs through the ring would re-enter; the outer loop picks its records up.
     if (this.draining) return 0;
     this.draining = true;
     let total = 0;
     try {
-      for (;;) {
+      // At most one ring's worth per call: producers that keep pace with the drain must not
+      // keep the main thread here forever (its timers, messages and signal handlers wait).
+      const most = this.ring.capacity;
+      while (total < most) {
         const n = this.ring.drainInto(this.batch);
         if (n === 0) break;
         for (const s of this.sinks) s.records(this.batch, n);

@@ -4,9 +4,10 @@
  * in the ring. Written with synchronous appends so a killed run keeps everything drained
  * before it died; read up to the last whole record.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { LogFormatError } from './decode.js';
 import { RECORD_BYTES, RECORD_WORDS } from './layout.js';
+import { OutputWriteError } from './write-error.js';
 
 export const LOG_MAGIC = 'TCESLOG\0';
 export const LOG_VERSION = 1;
@@ -25,28 +26,76 @@ function headerBytes(meta: string): Buffer {
   return b;
 }
 
+/**
+ * Appends records to a log file. A write that fails mid-run (full disk, a file-size limit)
+ * does not throw into the drain that called it: the file is cut back to its last whole record,
+ * so everything written before stays replayable, no more records are written, `onFailure` is
+ * told (a run stops issuing calls), and close() throws an OutputWriteError saying all this.
+ */
 export class LogFileWriter {
   private fd: number;
+  private readonly headerLength: number;
+  /** Records written whole to the file. */
   records = 0;
+  /** The write error that stopped the log, if one did. */
+  failure: OutputWriteError | null = null;
+  /** Called once, when a write fails. */
+  onFailure: ((e: OutputWriteError) => void) | null = null;
 
   constructor(readonly path: string, metadata: unknown) {
-    this.fd = openSync(path, 'w');
-    writeSync(this.fd, headerBytes(JSON.stringify(metadata)));
+    const header = headerBytes(JSON.stringify(metadata));
+    this.headerLength = header.length;
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      throw new OutputWriteError('event log', path, e, 'nothing was written');
+    }
+    try {
+      writeAll(this.fd, header);
+    } catch (e) {
+      closeSync(this.fd);
+      throw new OutputWriteError('event log', path, e, 'nothing usable was written');
+    }
   }
 
   /** Append `count` records from `words` (little-endian, as in memory). */
   append(words: Int32Array, count: number): void {
+    if (this.failure !== null) return;
     if (this.fd < 0) throw new Error(`log ${this.path} is closed`);
     const bytes = new Uint8Array(words.buffer, words.byteOffset, count * RECORD_BYTES);
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    try {
+      writeAll(this.fd, bytes);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
     this.records += count;
   }
 
+  private fail(e: unknown): void {
+    try {
+      // A record half written would be ignored by readers anyway; cut it so the file is clean.
+      ftruncateSync(this.fd, this.headerLength + this.records * RECORD_BYTES);
+    } catch {
+      // The device may not truncate (/dev/full): readers still stop at the last whole record.
+    }
+    const n = this.records.toLocaleString('en-US');
+    this.failure = new OutputWriteError('event log', this.path, e,
+      this.records === 0 ? 'no record was written' : `the ${n} records written before are whole and replayable (tcesim replay ${this.path})`);
+    this.onFailure?.(this.failure);
+  }
+
+  /** Close the file; throws the write error if one stopped the log. */
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    if (this.failure !== null) throw this.failure;
   }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 export interface LogFile {

@@ -56,107 +56,135 @@ export interface ReplayResult {
 
 const MAX_REPORTED = 100;
 
+/**
+ * The replay as a record sink: feed it the log's records in order, a block at a time (it keeps
+ * only the tables and the host's pins, never the records), then ask for the result. `onEvents`
+ * sees every record's decoded events, for checks that ride along (src/events/log-check.ts).
+ */
+export class TableReplay {
+  private readonly decoder = new EventDecoder();
+  private readonly tables = new Map<TableKey, Map<number, bigint>>();
+  private readonly recorded = new Map<TableKey, Map<number, bigint>>();
+  private readonly chainBreaks: ChainBreak[] = [];
+  private readonly events: TcesimEvent[] = [];
+  private finished = false;
+  private writes = 0;
+  private entered = 0;
+  private completed = 0;
+  private readonly pins = new Map<bigint, number>();
+  private hostSeen = false;
+  private ioctls = 0;
+  private pinned = 0;
+  private locked = 0n;
+  private underflow: number | null = null;
+  private hostRecorded: { pinnedPages: number; lockedBytes: bigint } | null = null;
+  /** Records seen so far. */
+  count = 0;
+
+  constructor(private readonly onEvents?: (events: readonly TcesimEvent[], record: number) => void) {}
+
+  records(words: Int32Array, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const r = this.count++;
+      const events = this.events;
+      events.length = 0;
+      this.decoder.decode(words, i * RECORD_WORDS, events);
+      this.onEvents?.(events, r);
+      for (const e of events) this.apply(e, r);
+    }
+  }
+
+  private apply(e: TcesimEvent, r: number): void {
+    switch (e.type) {
+      case 'table-created':
+        // A table (re)created starts empty; one with no entries was removed (a disabled DDW window).
+        if (e.entries === 0) this.tables.delete(tableKey(e.table));
+        else this.tables.set(tableKey(e.table), new Map());
+        break;
+      case 'hcall-entered':
+        this.entered++;
+        break;
+      case 'hcall-completed':
+        this.completed++;
+        break;
+      case 'table-write': {
+        this.writes++;
+        const key = tableKey(e.table);
+        const t = tableFor(this.tables, key);
+        const current = t.get(e.index) ?? 0n;
+        if (current !== e.old && this.chainBreaks.length < MAX_REPORTED) {
+          this.chainBreaks.push({ record: r, table: key, index: e.index, expectedOld: current, loggedOld: e.old });
+        }
+        if (e.value === 0n) t.delete(e.index);
+        else t.set(e.index, e.value);
+        break;
+      }
+      case 'final-entry':
+        tableFor(this.recorded, tableKey(e.table)).set(e.index, e.value);
+        break;
+      case 'final-tables-end':
+        this.finished = true;
+        break;
+      case 'host-ioctl':
+        this.hostSeen = true;
+        this.ioctls++;
+        break;
+      case 'host-memory': {
+        this.hostSeen = true;
+        if (e.op === 'pin' || e.op === 'unpin') {
+          const n = (this.pins.get(e.value) ?? 0) + (e.op === 'pin' ? 1 : -1);
+          if (n < 0 && this.underflow === null) this.underflow = r;
+          if (n === 0) this.pins.delete(e.value);
+          else this.pins.set(e.value, n);
+          this.pinned += e.op === 'pin' ? 1 : -1;
+        } else {
+          this.locked += e.op === 'charge' ? e.value : -e.value;
+          if (this.locked < 0n && this.underflow === null) this.underflow = r;
+        }
+        break;
+      }
+      case 'host-final':
+        this.hostSeen = true;
+        this.hostRecorded = { pinnedPages: e.pinnedPages, lockedBytes: e.lockedBytes };
+        break;
+      default:
+        break;
+    }
+  }
+
+  result(): ReplayResult {
+    const mismatches: EntryMismatch[] = [];
+    if (this.finished) {
+      const keys = new Set([...this.tables.keys(), ...this.recorded.keys()]);
+      for (const key of keys) {
+        const a = this.tables.get(key) ?? new Map<number, bigint>();
+        const b = this.recorded.get(key) ?? new Map<number, bigint>();
+        for (const index of new Set([...a.keys(), ...b.keys()])) {
+          const x = a.get(index) ?? 0n;
+          const y = b.get(index) ?? 0n;
+          if (x !== y && mismatches.length < MAX_REPORTED) mismatches.push({ table: key, index, rebuilt: x, recorded: y });
+        }
+      }
+    }
+    return {
+      records: this.count, writes: this.writes, callsEntered: this.entered, callsCompleted: this.completed, tables: this.tables,
+      chainBreaks: this.chainBreaks, recorded: this.finished ? this.recorded : null, mismatches,
+      host: this.hostSeen ? { ioctls: this.ioctls, pinnedPages: this.pinned, lockedBytes: this.locked, underflow: this.underflow, recorded: this.hostRecorded } : null,
+    };
+  }
+}
+
+function tableFor(m: Map<TableKey, Map<number, bigint>>, key: TableKey): Map<number, bigint> {
+  let t = m.get(key);
+  if (t === undefined) m.set(key, (t = new Map()));
+  return t;
+}
+
+/** Replay records held in memory (tests, in-process runs). */
 export function replayRecords(words: Int32Array, records: number): ReplayResult {
-  const decoder = new EventDecoder();
-  const tables = new Map<TableKey, Map<number, bigint>>();
-  const recorded = new Map<TableKey, Map<number, bigint>>();
-  const chainBreaks: ChainBreak[] = [];
-  let finished = false;
-  let writes = 0;
-  let entered = 0;
-  let completed = 0;
-  const events: TcesimEvent[] = [];
-  const pins = new Map<bigint, number>();
-  let hostSeen = false;
-  let ioctls = 0;
-  let pinned = 0;
-  let locked = 0n;
-  let underflow: number | null = null;
-  let hostRecorded: { pinnedPages: number; lockedBytes: bigint } | null = null;
-  const tableFor = (m: Map<TableKey, Map<number, bigint>>, key: TableKey): Map<number, bigint> => {
-    let t = m.get(key);
-    if (t === undefined) m.set(key, (t = new Map()));
-    return t;
-  };
-  for (let r = 0; r < records; r++) {
-    events.length = 0;
-    decoder.decode(words, r * RECORD_WORDS, events);
-    for (const e of events) {
-      switch (e.type) {
-        case 'table-created':
-          // A table (re)created starts empty; one with no entries was removed (a disabled DDW window).
-          if (e.entries === 0) tables.delete(tableKey(e.table));
-          else tables.set(tableKey(e.table), new Map());
-          break;
-        case 'hcall-entered':
-          entered++;
-          break;
-        case 'hcall-completed':
-          completed++;
-          break;
-        case 'table-write': {
-          writes++;
-          const key = tableKey(e.table);
-          const t = tableFor(tables, key);
-          const current = t.get(e.index) ?? 0n;
-          if (current !== e.old && chainBreaks.length < MAX_REPORTED) {
-            chainBreaks.push({ record: r, table: key, index: e.index, expectedOld: current, loggedOld: e.old });
-          }
-          if (e.value === 0n) t.delete(e.index);
-          else t.set(e.index, e.value);
-          break;
-        }
-        case 'final-entry':
-          tableFor(recorded, tableKey(e.table)).set(e.index, e.value);
-          break;
-        case 'final-tables-end':
-          finished = true;
-          break;
-        case 'host-ioctl':
-          hostSeen = true;
-          ioctls++;
-          break;
-        case 'host-memory': {
-          hostSeen = true;
-          if (e.op === 'pin' || e.op === 'unpin') {
-            const n = (pins.get(e.value) ?? 0) + (e.op === 'pin' ? 1 : -1);
-            if (n < 0 && underflow === null) underflow = r;
-            if (n === 0) pins.delete(e.value);
-            else pins.set(e.value, n);
-            pinned += e.op === 'pin' ? 1 : -1;
-          } else {
-            locked += e.op === 'charge' ? e.value : -e.value;
-            if (locked < 0n && underflow === null) underflow = r;
-          }
-          break;
-        }
-        case 'host-final':
-          hostSeen = true;
-          hostRecorded = { pinnedPages: e.pinnedPages, lockedBytes: e.lockedBytes };
-          break;
-        default:
-          break;
-      }
-    }
-  }
-  const mismatches: EntryMismatch[] = [];
-  if (finished) {
-    const keys = new Set([...tables.keys(), ...recorded.keys()]);
-    for (const key of keys) {
-      const a = tables.get(key) ?? new Map<number, bigint>();
-      const b = recorded.get(key) ?? new Map<number, bigint>();
-      for (const index of new Set([...a.keys(), ...b.keys()])) {
-        const x = a.get(index) ?? 0n;
-        const y = b.get(index) ?? 0n;
-        if (x !== y && mismatches.length < MAX_REPORTED) mismatches.push({ table: key, index, rebuilt: x, recorded: y });
-      }
-    }
-  }
-  return {
-    records, writes, callsEntered: entered, callsCompleted: completed, tables, chainBreaks,
-    recorded: finished ? recorded : null, mismatches,
-    host: hostSeen ? { ioctls, pinnedPages: pinned, lockedBytes: locked, underflow, recorded: hostRecorded } : null,
-  };
+  const replay = new TableReplay();
+  replay.records(words, records);
+  return replay.result();
 }
 
 /** True when the log rebuilds its recorded final tables bit for bit with an unbroken write chain. */

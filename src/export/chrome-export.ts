@@ -8,6 +8,7 @@ import { EventDecoder, LogFormatError } from '../events/decode.js';
 import type { TcesimEvent } from '../events/events.js';
 import { RECORD_WORDS } from '../events/layout.js';
 import { CallTimeline, type TimelineCounts } from './call-timeline.js';
+import { readCheckedLog, type CheckedLog } from '../events/log-check.js';
 import type { LogStream } from './log-stream.js';
 import { TraceJsonWriter } from './trace-json-writer.js';
 
@@ -30,7 +31,7 @@ export interface ChromeExportResult extends TimelineCounts {
  * `traceEvents`. Only keys Perfetto's streaming reader knows (it stops at an unknown key), and
  * small: it wants `otherData` whole within one read chunk, which the file's start always is.
  */
-function traceHeader(log: LogStream, options: ChromeExportOptions): Record<string, unknown> {
+function traceHeader(log: { readonly path: string; readonly metadata: unknown }, options: ChromeExportOptions): Record<string, unknown> {
   return {
     displayTimeUnit: 'ns',
     otherData: {
@@ -75,4 +76,42 @@ export function exportChromeTrace(log: LogStream, outPath: string, options: Chro
     throw e;
   }
   return { ...timeline.counts(), recordsRead: read, traceEvents: out.events };
+}
+
+/**
+ * The CLI's export: the log is read by the one checking reader (src/events/log-check.ts), so a
+ * log that replay would refuse is refused here too, before the trace is kept; the timeline is
+ * drawn from the events that reader decodes. A failure removes the half-written trace.
+ */
+export function exportCheckedChromeTrace(
+  logPath: string, outPath: string, options: ChromeExportOptions, progress?: (done: number, total: number) => void,
+): { result: ChromeExportResult; log: CheckedLog } {
+  let out: TraceJsonWriter | null = null;
+  let timeline: CallTimeline | null = null;
+  let read = 0;
+  try {
+    const log = readCheckedLog(logPath, {
+      onOpen: (metadata) => {
+        const writer = new TraceJsonWriter(outPath, traceHeader({ path: logPath, metadata }, options));
+        out = writer;
+        timeline = new CallTimeline((e) => writer.event(e), options.limit);
+      },
+      onEvents: (events) => {
+        read++;
+        const t = timeline as CallTimeline | null;
+        if (t === null || t.done) return;
+        for (const e of events) t.add(e);
+      },
+      stop: () => (timeline as CallTimeline | null)?.done === true,
+      progress,
+    });
+    const writer = out as TraceJsonWriter | null;
+    const t = timeline as CallTimeline | null;
+    if (writer === null || t === null) throw new Error('the log was not opened');
+    writer.close();
+    return { result: { ...t.counts(), recordsRead: read, traceEvents: writer.events }, log };
+  } catch (e) {
+    (out as TraceJsonWriter | null)?.abort();
+    throw e;
+  }
 }

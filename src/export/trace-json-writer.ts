@@ -3,7 +3,8 @@
  * than one buffer of them: `{ ...header, "traceEvents": [` first, then one event per line,
  * then `]}`. A trace of millions of calls is written in constant memory.
  */
-import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { OutputWriteError } from '../events/write-error.js';
 import type { TraceEvent } from './trace-events.js';
 
 /** Bytes of JSON gathered before one write. */
@@ -15,6 +16,7 @@ export class TraceJsonWriter {
   private pending = 0;
   /** Events written so far. */
   events = 0;
+  private readonly regular: boolean;
 
   /**
    * Create (or truncate) `path` and write the header: every key of `header` (e.g.
@@ -22,7 +24,13 @@ export class TraceJsonWriter {
    * the file throws (ENOENT, EACCES, EISDIR, …).
    */
   constructor(readonly path: string, header: Readonly<Record<string, unknown>>) {
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      throw new OutputWriteError('Chrome trace', path, e);
+    }
+    // Only a regular file is ours to remove on failure (never a device such as /dev/full).
+    this.regular = fstatSync(this.fd).isFile();
     let head = '{';
     for (const [k, v] of Object.entries(header)) head += `${JSON.stringify(k)}:${JSON.stringify(v)},\n`;
     this.push(`${head}"traceEvents":[\n`);
@@ -46,6 +54,7 @@ export class TraceJsonWriter {
     this.chunks = [];
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    if (!this.regular) return;
     try {
       unlinkSync(this.path);
     } catch {
@@ -65,6 +74,12 @@ export class TraceJsonWriter {
     this.chunks = [];
     this.pending = 0;
     let done = 0;
-    while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done);
+    try {
+      while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done);
+    } catch (e) {
+      // A half-written JSON file is of no use to anyone: it is removed.
+      this.abort();
+      throw new OutputWriteError('Chrome trace', this.path, e, this.regular ? 'the partial file was removed' : '');
+    }
   }
 }

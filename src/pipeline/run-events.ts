@@ -8,6 +8,8 @@ export interface RunLifecycleEvents {
   'vcpu-finished': [totals: VcpuTotals];
   'worker-crashed': [info: { vcpu: number; seq: number; attempt: number; error: string }];
   'run-finished': [info: { wallMs: number; records: number }];
+  /** Asked of the run (a signal, a failed log): vCPUs stop issuing calls, the run drains and ends early. */
+  stop: [reason: string];
 }
 
 export class RunLifecycle extends EventEmitter<RunLifecycleEvents> {}

@@ -12,8 +12,10 @@ export interface RunResult {
   /** Every record of the run, when options.keepRecords. */
   readonly records: Int32Array | null;
   readonly recordCount: number;
-  /** Pool workers that died mid-call (each call was retried and completed once). */
+  /** Pool workers that died mid-call (each call they held was retried and completed once). */
   readonly workerCrashes: number;
+  /** Table writes the pool made, counted only when a crash is injected (crashPoolAtWrite > 0). */
+  readonly poolWrites?: number;
   /** Whether the vCPUs shared tables (paths then depend on timing). */
   readonly sharedTables: boolean;
   /** Hardware writes, pins, locked memory and ioctls, when devices were passed through. */

@@ -23,7 +23,7 @@ import { TIER_VIRTMODE } from '../papr/tiers.js';
 import { unlock } from '../shared-memory/lock.js';
 import type { PoolSetup, ServeTask } from '../virtmode/pool-worker.js';
 import type { PoolSettings } from './pool-settings.js';
-import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER } from './frame-states.js';
+import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER, STOP_CALLS } from './frame-states.js';
 import { watchCores } from './core-watch.js';
 import { allocateHandOff, H_CROWDED, H_POOL_BELL, H_SERVER, H_STOP, H_USER_BELL, H_USER_SLEEPERS, handOffPoll, MAX_POOL_SERVERS, ringBell } from './hand-off.js';
 import { RunLifecycle } from './run-events.js';
@@ -66,6 +66,7 @@ export async function runThreaded(
   const faults = new SharedArrayBuffer(16);
   const handOff = allocateHandOff(options.pollUs);
   const words = new Int32Array(handOff.words);
+  const faultWords = new Int32Array(faults);
   const poolSetup: PoolSetup = {
     shared: m.shared, ring: m.ring, frames: m.frames, firstTier: m.firstTier, costs: options.costs,
     faults, crashAtWrite: options.crashPoolAtWrite, vcpus: n, handOff,
@@ -80,6 +81,12 @@ export async function runThreaded(
     concurrentTasksPerWorker: ps.concurrentTasksPerWorker,
     idleTimeout: 60_000,
   });
+  // A stop (signal, failed log): the vCPUs see it between calls and finish early (vcpu-worker.ts).
+  lifecycle.on('stop', () => {
+    Atomics.store(controlWords, 0, STOP_CALLS);
+    Atomics.notify(controlWords, 0);
+  });
+  if (m.file !== null) m.file.onFailure = () => lifecycle.emit('stop', 'the event log failed');
   const frames = Array.from({ length: n }, (_, v) => m.frame(v));
   const totals: VcpuTotals[] = [];
   let crashes = 0;
@@ -252,6 +259,8 @@ export async function runThreaded(
   lifecycle.emit('run-finished', { wallMs, records: m.drain.drained });
   return {
     options, vcpus: totals, wallMs, stats: m.stats, records: m.memory?.words() ?? null,
-    recordCount: m.drain.drained, workerCrashes: crashes, sharedTables: m.spec.sharesTables, host: m.hostSummary(),
+    // Deaths, not recovered calls: an injected death is counted by the worker that dies.
+    recordCount: m.drain.drained, workerCrashes: Atomics.load(faultWords, 1) || crashes, sharedTables: m.spec.sharesTables, host: m.hostSummary(),
+    poolWrites: Atomics.load(faultWords, 0),
   };
 }

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RH_TAIL } from '../events/layout.js';
 import { EventRing } from '../events/ring.js';
 import { F_SLEEPING, F_STATE, F_WALL_F64 } from '../papr/frame.js';
-import { FRAME_DONE, FRAME_KERNEL, FRAME_LOCAL } from './frame-states.js';
+import { FRAME_DONE, FRAME_KERNEL, FRAME_LOCAL, STOP_CALLS } from './frame-states.js';
 import { H_POOL_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
 import { STEP_NEXT, wallNowMs } from './steps.js';
 import { Vcpu, type VcpuSetup } from './vcpu.js';
@@ -42,7 +42,10 @@ function backpressure(): void {
 
 while (Atomics.load(control, 0) === 0) Atomics.wait(control, 0, 0, 100);
 for (let seq = 0; seq < setup.calls; seq++) {
-  if ((seq & 15) === 0) backpressure();
+  if ((seq & 15) === 0) {
+    if (Atomics.load(control, 0) === STOP_CALLS) break;
+    backpressure();
+  }
   if (v.begin(seq) === STEP_NEXT) {
     v.fd[F_WALL_F64] = wallNowMs();
     Atomics.store(f, F_STATE, FRAME_KERNEL);

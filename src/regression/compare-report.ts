@@ -30,7 +30,7 @@ export function formatComparison(c: Comparison, base: BenchFile, next: BenchFile
   } else {
     out.push('no benchmark on both sides');
   }
-  for (const name of c.onlyInBase) out.push(`only in base: ${name}`);
+  for (const name of c.onlyInBase) out.push(`missing from new: ${name} (a regression: it is no longer measured)`);
   for (const name of c.onlyInNew) out.push(`only in new:  ${name}`);
   for (const x of c.incomparable) out.push(`not compared: ${x.name}: ${x.why}`);
   out.push('');
@@ -45,6 +45,7 @@ export function formatComparison(c: Comparison, base: BenchFile, next: BenchFile
   const unchanged = c.benchmarks.length - c.slower - c.faster;
   const reasons: string[] = [];
   if (c.slower > 0) reasons.push(`${c.slower} slower`);
+  if (c.onlyInBase.length > 0) reasons.push(`${c.onlyInBase.length} missing from new`);
   if (c.profileChanges.length > 0) reasons.push('the escalation profile changed');
   out.push('');
   out.push(`${c.slower} slower, ${c.faster} faster, ${unchanged} unchanged` +

@@ -65,7 +65,7 @@ export interface Comparison {
   readonly profileOnlyInNew: readonly string[];
   readonly slower: number;
   readonly faster: number;
-  /** 1 when anything got slower beyond threshold and noise, or the profile changed; 0 otherwise. */
+  /** 1 when anything got slower beyond threshold and noise, a benchmark of BASE is missing from NEW, or the profile changed; 0 otherwise. */
   readonly exitCode: 0 | 1;
 }
 
@@ -168,6 +168,7 @@ export function compareBenchFiles(base: BenchFile, next: BenchFile, options: Com
     incomparable,
     profileChanges: profile.changes, profileOnlyInBase: profile.onlyInBase, profileOnlyInNew: profile.onlyInNew,
     slower, faster,
-    exitCode: slower > 0 || profile.changes.length > 0 ? 1 : 0,
+    // A benchmark that stopped being measured hides whatever it would have shown: a regression.
+    exitCode: slower > 0 || profile.changes.length > 0 || base.benchmarks.some((b) => !newByName.has(b.name)) ? 1 : 0,
   };
 }

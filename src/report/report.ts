@@ -7,7 +7,7 @@
 import { hcallName } from '../papr/hcalls.js';
 import { reasonName } from '../papr/reasons.js';
 import { TIER_NAMES } from '../papr/tiers.js';
-import { summarize, type CallStats, type LatencySummary } from './call-stats.js';
+import { LATENCY_SIGNIFICANT_DIGITS, summarize, type CallStats, type LatencySummary } from './call-stats.js';
 
 export interface RunDescription {
   readonly mode: string;
@@ -66,9 +66,22 @@ function table(header: string[], rows: string[][], rightAlign: boolean[]): strin
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function formatReport(d: RunDescription, s: CallStats, extra: { workerCrashes?: number; records?: number; sharedTables?: boolean } = {}): string {
+export interface ReportExtras {
+  /** Pool worker deaths (a worker holding two calls that dies is one death and two retries). */
+  readonly workerCrashes?: number;
+  readonly records?: number;
+  readonly sharedTables?: boolean;
+  /** Why the run or its log is not whole (stopped by a signal, killed, cut): printed first and last. */
+  readonly unfinished?: string | null;
+  /** Notes printed at the end (e.g. a fault injection that did not happen). */
+  readonly notes?: readonly string[];
+}
+
+export function formatReport(d: RunDescription, s: CallStats, extra: ReportExtras = {}): string {
   const f = runFigures(s);
   const out: string[] = [];
+  const unfinished = extra.unfinished ?? null;
+  if (unfinished !== null) out.push(`UNFINISHED RUN: ${unfinished}; the figures below cover only the calls it made`);
   out.push(`tcesim run: mode ${d.mode}, workload ${d.workload}, ${d.vcpus} vCPU(s) x ${fmt(d.calls)} calls, seed ${d.seed}`);
   out.push('');
   const groups = [...s.groups.values()].sort((a, b) => a.opcode - b.opcode || a.tier - b.tier);
@@ -85,17 +98,21 @@ export function formatReport(d: RunDescription, s: CallStats, extra: { workerCra
   out.push(reasons.length === 0 ? 'escalations: none' : table(['escalation reason', 'count'], reasons.map(([r, n]) => [r, fmt(n)]), [false, true]));
   out.push('');
   out.push(table(
-    ['tier', 'answered', 'share', 'modelled ms', 'table writes'],
+    ['tier', 'answered', 'share', 'modelled ms', 'table writes', 'entries changed'],
     TIER_NAMES.map((name, i) => [
       name, fmt(s.tierCalls[i] as number), `${fmt((100 * (s.tierCalls[i] as number)) / Math.max(1, f.calls), 2)}%`,
-      fmt((s.tierNs[i] as number) / 1e6, 3), fmt(s.writesByTier[i] as number),
+      fmt((s.tierNs[i] as number) / 1e6, 3), fmt(s.writesByTier[i] as number), fmt(s.changesByTier[i] as number),
     ]),
-    [false, true, true, true, true],
+    [false, true, true, true, true, true],
   ));
+  out.push('table writes: every store into a table entry (guest view and hardware), a store of the value it held included; entries changed: the writes that changed it');
   out.push('');
-  out.push(`calls: ${fmt(f.calls)} completed of ${fmt(s.entered)} entered; retries after a worker crash: ${fmt(s.retries)}${extra.workerCrashes !== undefined ? `; pool worker crashes: ${extra.workerCrashes}` : ''}${extra.records !== undefined ? `; log records: ${fmt(extra.records)}` : ''}`);
+  out.push(`calls: ${fmt(f.calls)} completed of ${fmt(s.entered)} entered; retries after a worker crash: ${fmt(s.retries)}${extra.workerCrashes !== undefined ? `; pool worker deaths: ${extra.workerCrashes}` : ''}${extra.records !== undefined ? `; log records: ${fmt(extra.records)}` : ''}`);
   out.push(`modelled:   ${fmt(f.modelledMs, 3)} ms, ${fmt(f.modelledCallsPerSec)} calls/s, ${fmt(f.modelledMBPerSec, 1)} MB/s mapped`);
   out.push(`wall-clock: ${f.wallMs >= 0 ? `${fmt(f.wallMs, 0)} ms, ${fmt(f.wallCallsPerSec)} calls/s` : 'not recorded'}`);
+  out.push(`latency percentiles: HDR histogram, ${LATENCY_SIGNIFICANT_DIGITS} significant digits (within 0.1%); max exact`);
   if (extra.sharedTables === true) out.push('note: vCPUs share a table, so lock contention and the paths it causes depend on timing');
+  for (const note of extra.notes ?? []) out.push(`note: ${note}`);
+  if (unfinished !== null) out.push(`UNFINISHED RUN: ${unfinished}`);
   return out.join('\n');
 }

@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { QemuTraceLines } from './qemu-trace-lines.js';
+import { OutputWriteError } from '../events/write-error.js';
 
 /** Bytes (characters: the lines are ASCII) buffered before a write. */
 export const EMIT_BUFFER_CHARS = 1 << 16;
@@ -35,7 +36,14 @@ export class QemuTraceWriter extends QemuTraceLines {
     const bytes = Buffer.from(this.buffer.join(''), 'latin1');
     this.buffer = [];
     this.buffered = 0;
-    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    try {
+      for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    } catch (e) {
+      // One line naming the file and the cause; no more lines are written after this.
+      closeSync(this.fd);
+      this.fd = -1;
+      throw new OutputWriteError('QEMU trace', this.file, e, 'the lines written before it are in the file');
+    }
   }
 
   /** Flush and close the file; safe to call twice. */

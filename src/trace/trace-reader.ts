@@ -26,6 +26,8 @@ export function traceReadError(file: string, e: unknown): TraceFormatError {
   return new TraceFormatError(file, 0, `cannot read the trace (${why})`);
 }
 
+const EVENT_NAME = Buffer.from('spapr_iommu_', 'latin1');
+
 export class TraceReader {
   private fd: number;
   private readonly buf: Buffer;
@@ -39,6 +41,9 @@ export class TraceReader {
   line = 0;
   /** Lines passed over: blank, other trace points, QEMU's own messages. */
   skipped = 0;
+  /** Of those, lines with a spapr_iommu_ event name after other text (mangled or joined lines), and the first. */
+  mangled = 0;
+  firstMangled = 0;
 
   /** Opens `file`; throws a TraceFormatError naming it when it cannot be read. */
   constructor(readonly file: string, bufferBytes = TRACE_BUFFER_BYTES) {
@@ -66,7 +71,7 @@ export class TraceReader {
       const fast = parseTraceBytes(this.buf, this.lineFrom, this.lineTo);
       if (fast !== FALLBACK) {
         if (fast !== null) return fast;
-        this.skipped++;
+        this.skip();
         continue;
       }
       let e: QemuTraceEvent | null;
@@ -76,8 +81,14 @@ export class TraceReader {
         throw new TraceFormatError(this.file, this.line, err instanceof Error ? err.message : String(err));
       }
       if (e !== null) return e;
-      this.skipped++;
+      this.skip();
     }
+  }
+
+  /** A line passed over; one that names a spapr_iommu_ event after other text is counted too, so the run can say so. */
+  private skip(): void {
+    this.skipped++;
+    if (this.buf.subarray(this.lineFrom, this.lineTo).includes(EVENT_NAME) && this.mangled++ === 0) this.firstMangled = this.line;
   }
 
   /** Find the next line: its bytes are buf[lineFrom, lineTo) (trailing CR dropped). False at the end of the file. */

@@ -19,6 +19,9 @@ export interface TraceScan {
   /** Lines read, and those passed over (blank, other trace points, QEMU's messages). */
   readonly lines: number;
   readonly skippedLines: number;
+  /** Skipped lines that name a spapr_iommu_ event after other text, and the first of them (0: none). */
+  readonly mangledLines: number;
+  readonly firstMangledLine: number;
   /** Every table the replay needs from the start, in LIOBN order. */
   readonly tables: readonly TraceTableGeometry[];
   /** PHBs whose windows the trace's DDW lines change: the machine models them (src/userspace/spapr-phb.ts). */
@@ -62,6 +65,7 @@ export function scanTrace(file: string, tablesParam: string | undefined, ramByte
   const scan: TraceScan = {
     file, calls: s.calls, events: { ...s.counts }, lines: s.reader.line, skippedLines: s.reader.skipped, tables: s.tables(),
     phbs: s.modelledPhbs(), rtasCalls: s.rtasCalls, noTableCalls: s.noTableCalls, reconstructedLists: s.reconstructedLists,
+    mangledLines: s.reader.mangled, firstMangledLine: s.reader.firstMangled,
   };
   if (cache.size >= CACHE_SIZE) cache.clear();
   cache.set(key, scan);

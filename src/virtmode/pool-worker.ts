@@ -29,7 +29,7 @@ export interface PoolSetup {
   readonly frames: SharedArrayBuffer;
   readonly firstTier: number;
   readonly costs: CostTable;
-  /** Fault injection: [0] counts the pool's table writes; the write numbered crashAtWrite ends this thread. */
+  /** Fault injection: [0] counts the pool's table writes; the write numbered crashAtWrite ends this thread; [1] deaths. */
   readonly faults: SharedArrayBuffer;
   readonly crashAtWrite: number;
   readonly vcpus: number;
@@ -48,7 +48,10 @@ class CrashingWriter extends EventWriter {
   }
   override recordWrite(hw: boolean, table: number, index: number, oldHi: number, oldLo: number, newHi: number, newLo: number): void {
     super.recordWrite(hw, table, index, oldHi, oldLo, newHi, newLo);
-    if (Atomics.add(this.faults, 0, 1) + 1 === this.crashAt) process.exit(70);
+    if (Atomics.add(this.faults, 0, 1) + 1 === this.crashAt) {
+      Atomics.add(this.faults, 1, 1); // [1] counts deaths: a worker holding two calls dies once
+      process.exit(70);
+    }
   }
 }
 

@@ -2,13 +2,14 @@ import { traceWorkload } from '../trace/trace-workload.js';
 import { bootWorkload } from './boot.js';
 import { contentionWorkload } from './contention.js';
 import { ddwWorkload } from './ddw.js';
+import { fuzzWorkload } from './fuzz.js';
 import { mixedWorkload } from './mixed.js';
 import { nicWorkload } from './nic.js';
 import { storageWorkload } from './storage.js';
 import type { WorkloadParams, WorkloadSpec } from './workload.js';
 
 export const WORKLOADS: readonly WorkloadSpec[] = [
-  nicWorkload, storageWorkload, bootWorkload, ddwWorkload, mixedWorkload, contentionWorkload, traceWorkload,
+  nicWorkload, storageWorkload, bootWorkload, ddwWorkload, mixedWorkload, contentionWorkload, traceWorkload, fuzzWorkload,
 ];
 
 /** The workload named `name`; an error listing the known ones otherwise. */

@@ -100,10 +100,11 @@ test('a virtual-mode worker that dies mid-call: the call is retried, completes o
 
 test('with two tasks per worker, every call the dead worker held is retried and completes once', async () => {
   const r = await runThreaded(options({ mode: 'virtmode', workload: 'nic', vcpus: 2, calls: 600, crashPoolAtWrite: 25, poolTasksPerWorker: 2 }));
-  assert.is(r.workerCrashes >= 1 && r.workerCrashes <= 2, true, `${r.workerCrashes} calls were in the dead worker`);
+  // One worker died (a death, counted once) holding one or two calls (each retried).
+  assert.is(r.workerCrashes, 1, 'one death, however many calls it held');
   const events = decodeAll(r);
   const retried = events.filter((e) => e.type === 'retried');
-  assert.is(retried.length, r.workerCrashes);
+  assert.ok(retried.length >= 1 && retried.length <= 2, `${retried.length} calls were in the dead worker`);
   assert.is(new Set(retried.map((e) => `${e.vcpu}/${e.seq}`)).size, retried.length, 'each retried call once');
   assert.is(completions(events).size, 1200, 'every call completed exactly once');
   assert.ok(replayVerified(replayRecords(r.records!, r.recordCount)));

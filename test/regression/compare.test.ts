@@ -80,16 +80,18 @@ test('exact figures of runs of different sizes are not compared; of runs of the 
   assert.is(same.exitCode, 1);
 });
 
-test('benchmarks on one side are listed, not errors; a changed unit is listed as not compared', () => {
+test('a benchmark missing from NEW is a regression; one only in NEW is listed; a changed unit is listed as not compared', () => {
   const base = file([bench('kept', [1, 2, 3]), bench('gone', [1]), bench('retyped', [1, 2])]);
   const next = file([bench('kept', [1, 2, 3]), bench('added', [4]), bench('retyped', [1, 2], { unit: 'us/call' })]);
   const c = compareBenchFiles(base, next, opts);
   assert.equal(c.onlyInBase, ['gone']);
   assert.equal(c.onlyInNew, ['added']);
   assert.equal(c.incomparable.map((x) => x.name), ['retyped']);
-  assert.is(c.exitCode, 0);
+  assert.is(c.exitCode, 1, 'gone is no longer measured');
   const text = formatComparison(c, base, next).join('\n');
-  assert.match(text, /only in base: gone/);
+  assert.match(text, /missing from new: gone \(a regression: it is no longer measured\)/);
+  assert.match(text, /: regression \(1 missing from new\)$/);
+  assert.is(compareBenchFiles(base, file([...next.benchmarks, bench('gone', [1])]), opts).exitCode, 0, 'with gone back, no regression');
   assert.match(text, /only in new: {2}added/);
   assert.match(text, /not compared: retyped: unit ns\/call/);
 });

@@ -1,0 +1,76 @@
+/**
+ * The in-thread rows measured across several worker processes, one after the other, as pyperf
+ * does: within one process the samples only show that process's noise, while from one process
+ * to the next the JIT, the memory layout and the host's load change, and that variation is what
+ * a comparison of two builds must judge against. Each process gives one figure per row (its
+ * fastest batch, ns per call) and its ratio to the bare locked store timed back to back with it
+ * in the same process, which cancels what slows the whole process down (load, frequency).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { CostTable } from '../pipeline/costs.js';
+import type { DelaySettings, MicroSettings } from './config.js';
+import type { MicroWorkerAnswer, MicroWorkerJob } from './micro-worker.js';
+
+const WORKER = fileURLToPath(new URL('./micro-worker.js', import.meta.url));
+
+export interface MicroProcesses {
+  /** Row name -> one figure (fastest batch, ns/call) per process. */
+  readonly perProcess: ReadonlyMap<string, number[]>;
+  /** Row name -> its paired ratio to the bare store, one per process (rows other than the store). */
+  readonly storeRatios: ReadonlyMap<string, number[]>;
+  /** Samples tinybench took per row, summed over the processes. */
+  readonly samples: ReadonlyMap<string, number>;
+  readonly processes: number;
+}
+
+function runWorker(job: MicroWorkerJob): Promise<MicroWorkerAnswer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code !== 0) {
+        reject(new Error(`benchmark worker process ${signal !== null ? `killed by ${signal}` : `exited ${code}`}: ${err.trim().split('\n').at(-1) ?? ''}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(out) as MicroWorkerAnswer);
+      } catch {
+        reject(new Error(`benchmark worker process answered ${JSON.stringify(out.slice(0, 200))}`));
+      }
+    });
+  });
+}
+
+/** Runs `rows` in `processes` worker processes, one at a time (two at once would time each other). */
+export async function runMicroProcesses(
+  rows: readonly string[], settings: MicroSettings, delay: DelaySettings | null, costs: CostTable, processes: number,
+  progress: (line: string) => void = () => undefined,
+): Promise<MicroProcesses> {
+  const perProcess = new Map<string, number[]>(rows.map((r) => [r, []]));
+  const samples = new Map<string, number>(rows.map((r) => [r, 0]));
+  const storeRatios = new Map<string, number[]>();
+  const job: MicroWorkerJob = {
+    rows, settings, costs, delay: delay === null ? null : { rows: delay.rows.source, nsPerCall: delay.nsPerCall },
+  };
+  for (let p = 0; p < processes; p++) {
+    progress(`in-thread rows: worker process ${p + 1}/${processes}`);
+    const answer = await runWorker(job);
+    for (const r of rows) {
+      const m = answer.fastest[r];
+      if (m === undefined || !(m > 0)) throw new Error(`${r}: worker process ${p + 1} gave no figure`);
+      perProcess.get(r)!.push(m);
+      const ratio = answer.storeRatio[r];
+      if (ratio !== undefined && ratio > 0) {
+        if (!storeRatios.has(r)) storeRatios.set(r, []);
+        storeRatios.get(r)!.push(ratio);
+      }
+      samples.set(r, (samples.get(r) ?? 0) + (answer.samples[r] ?? 0));
+    }
+  }
+  return { perProcess, storeRatios, samples, processes };
+}

@@ -1,0 +1,70 @@
+/**
+ * One worker process of the in-thread rows (micro-process.ts): runs the rows it is given on a
+ * fresh machine and prints, as one JSON line, each row's figures. A process of its own, so each
+ * has its own JIT decisions and memory layout, as pyperf's worker processes do.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CostTable } from '../pipeline/costs.js';
+import { median } from '../regression/statistics.js';
+import { batched } from './batch.js';
+import type { MicroSettings } from './config.js';
+import { runMicro } from './micro.js';
+import { BARE_STORE_ROW, realmodeRows, type RealmodeRow } from './realmode-rows.js';
+
+export interface MicroWorkerJob {
+  readonly rows: readonly string[];
+  readonly settings: MicroSettings;
+  readonly costs: CostTable;
+  /** The test hook of config.ts, its regular expression as source. */
+  readonly delay: { readonly rows: string; readonly nsPerCall: number } | null;
+}
+
+export interface MicroWorkerAnswer {
+  /**
+   * Row name -> this process's figure, ns per call: its fastest tinybench batch. On a loaded
+   * machine a batch is only ever slowed (preempted, its cache evicted), never sped up, so the
+   * fastest is the steadiest estimate of what the code costs.
+   */
+  readonly fastest: Readonly<Record<string, number>>;
+  /**
+   * Row name -> its cost over the bare locked store's, as the median over pairs of batches
+   * timed back to back (store, then row): whatever slows the process at that moment slows
+   * both, so the ratio keeps still where the absolute figures move with the load.
+   */
+  readonly storeRatio: Readonly<Record<string, number>>;
+  readonly samples: Readonly<Record<string, number>>;
+}
+
+function pairedRatio(row: RealmodeRow, store: RealmodeRow, settings: MicroSettings, delayNs: number): number {
+  const n = settings.batch;
+  const timeRow = batched(n, row.body, { delayNsPerCall: delayNs, ...(row.before !== undefined ? { before: row.before } : {}) });
+  const timeStore = batched(n, store.body, store.before !== undefined ? { before: store.before } : {});
+  const ratios: number[] = [];
+  const until = performance.now() + settings.timeMs;
+  while (ratios.length < settings.minSamples || performance.now() < until) {
+    const s = timeStore().overriddenDuration as number;
+    const r = timeRow().overriddenDuration as number;
+    if (s > 0 && r > 0) ratios.push(r / s);
+  }
+  return median(ratios);
+}
+
+const job = JSON.parse(process.argv[2] ?? 'null') as MicroWorkerJob | null;
+if (job === null) throw new Error('micro-worker needs its job as JSON');
+const delay = job.delay === null ? null : { rows: new RegExp(job.delay.rows), nsPerCall: job.delay.nsPerCall };
+const rows = realmodeRows(job.costs, job.settings.batch).filter((r) => job.rows.includes(r.name));
+const results = runMicro(rows, job.settings, delay);
+const store = rows.find((r) => r.name === BARE_STORE_ROW);
+const storeRatio: Record<string, number> = {};
+if (store !== undefined) {
+  for (const row of rows) {
+    if (row === store) continue;
+    storeRatio[row.name] = pairedRatio(row, store, job.settings, delay !== null && delay.rows.test(row.name) ? delay.nsPerCall : 0);
+  }
+}
+const answer: MicroWorkerAnswer = {
+  fastest: Object.fromEntries(results.map((r) => [r.record.name, Math.min(...r.record.samples)])),
+  storeRatio,
+  samples: Object.fromEntries(results.map((r) => [r.record.name, r.record.samples.length])),
+};
+process.stdout.write(`${JSON.stringify(answer)}\n`);
