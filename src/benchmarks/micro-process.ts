@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { CostTable } from '../pipeline/costs.js';
 import type { DelaySettings, MicroSettings } from './config.js';
 import type { MicroWorkerAnswer, MicroWorkerJob } from './micro-worker.js';
@@ -22,17 +23,42 @@ export interface MicroProcesses {
   /** Samples tinybench took per row, summed over the processes. */
   readonly samples: ReadonlyMap<string, number>;
   readonly processes: number;
+  /** Runs that could not start a process and ran in a worker thread instead (see runThread). */
+  readonly threads: number;
 }
 
-function runWorker(job: MicroWorkerJob): Promise<MicroWorkerAnswer> {
+/**
+ * The job in a worker thread (its own V8 isolate: its own JIT decisions and heap), for when no
+ * process can be started: a parent with a very large address space (a test runner that has made
+ * many machines) cannot fork under the kernel's overcommit heuristic (ENOMEM).
+ */
+function runThread(job: MicroWorkerJob): Promise<MicroWorkerAnswer> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(WORKER, { workerData: job });
+    let answer: MicroWorkerAnswer | null = null;
+    w.on('message', (a: MicroWorkerAnswer) => { answer = a; });
+    w.on('error', reject);
+    w.on('exit', (code) => (answer !== null ? resolve(answer) : reject(new Error(`benchmark worker thread exited ${code} without figures`))));
+  });
+}
+
+function runWorker(job: MicroWorkerJob, onThreads: () => void): Promise<MicroWorkerAnswer> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOMEM' && e.code !== 'EAGAIN') {
+        reject(e);
+        return;
+      }
+      onThreads();
+      runThread(job).then(resolve, reject);
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('error', reject);
     child.on('exit', (code, signal) => {
+      if (code === null && signal === null) return; // never started: the error handler answers
       if (code !== 0) {
         reject(new Error(`benchmark worker process ${signal !== null ? `killed by ${signal}` : `exited ${code}`}: ${err.trim().split('\n').at(-1) ?? ''}`));
         return;
@@ -57,9 +83,10 @@ export async function runMicroProcesses(
   const job: MicroWorkerJob = {
     rows, settings, costs, delay: delay === null ? null : { rows: delay.rows.source, nsPerCall: delay.nsPerCall },
   };
+  let threads = 0;
   for (let p = 0; p < processes; p++) {
     progress(`in-thread rows: worker process ${p + 1}/${processes}`);
-    const answer = await runWorker(job);
+    const answer = await runWorker(job, () => { threads++; });
     for (const r of rows) {
       const m = answer.fastest[r];
       if (m === undefined || !(m > 0)) throw new Error(`${r}: worker process ${p + 1} gave no figure`);
@@ -72,5 +99,5 @@ export async function runMicroProcesses(
       samples.set(r, (samples.get(r) ?? 0) + (answer.samples[r] ?? 0));
     }
   }
-  return { perProcess, storeRatios, samples, processes };
+  return { perProcess, storeRatios, samples, processes, threads };
 }

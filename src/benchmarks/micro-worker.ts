@@ -4,6 +4,7 @@
  * has its own JIT decisions and memory layout, as pyperf's worker processes do.
  */
 import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { CostTable } from '../pipeline/costs.js';
 import { median } from '../regression/statistics.js';
 import { batched } from './batch.js';
@@ -49,7 +50,8 @@ function pairedRatio(row: RealmodeRow, store: RealmodeRow, settings: MicroSettin
   return median(ratios);
 }
 
-const job = JSON.parse(process.argv[2] ?? 'null') as MicroWorkerJob | null;
+// A process of its own (its job as argv[2]), or, where a process cannot be started, a worker thread (its job as workerData).
+const job = (parentPort !== null ? workerData : JSON.parse(process.argv[2] ?? 'null')) as MicroWorkerJob | null;
 if (job === null) throw new Error('micro-worker needs its job as JSON');
 const delay = job.delay === null ? null : { rows: new RegExp(job.delay.rows), nsPerCall: job.delay.nsPerCall };
 const rows = realmodeRows(job.costs, job.settings.batch).filter((r) => job.rows.includes(r.name));
@@ -67,4 +69,5 @@ const answer: MicroWorkerAnswer = {
   storeRatio,
   samples: Object.fromEntries(results.map((r) => [r.record.name, r.record.samples.length])),
 };
-process.stdout.write(`${JSON.stringify(answer)}\n`);
+if (parentPort !== null) parentPort.postMessage(answer);
+else process.stdout.write(`${JSON.stringify(answer)}\n`);
