@@ -12,6 +12,8 @@ import { MAX_VCPUS } from '../pipeline/run-options.js';
 import { scanTraceParams, TRACE_WORKLOAD } from '../trace/trace-workload.js';
 import { parseWorkloadArg, workloadByName } from '../workload/registry.js';
 import type { WorkloadParams } from '../workload/workload.js';
+import { pamuBesideGain, pamuBesideText, PAMU_GAIN_WORKLOADS } from '../host/pamu/gain-beside.js';
+import { defaultMachineConfig } from '../pipeline/machine-config.js';
 import { UsageError } from './usage-error.js';
 
 export const GAIN_DEFAULT_CALLS = 5000;
@@ -98,9 +100,15 @@ export async function gainCommand(argv: string[], out: (line: string) => void): 
   }
   const seed = intOption('seed', values.seed, 1, 0, 2 ** 32 - 1);
   const costs = costTables(values.cost ?? []);
-  const report = gainReport(runGain({ workload, params, vcpus, calls, seed, costs }));
-  if (values.json === true) out(JSON.stringify(report, null, 2));
-  else for (const line of gainText(report)) out(line);
+  const run = runGain({ workload, params, vcpus, calls, seed, costs });
+  const report = gainReport(run);
+  // A PAMU-backed device beside the machines, for the traffic of a passed-through device.
+  const pamu = PAMU_GAIN_WORKLOADS.includes(workload) ? pamuBesideGain(run, costs.power8, defaultMachineConfig().ramBytes) : null;
+  if (values.json === true) out(JSON.stringify(pamu === null ? report : { ...report, pamu }, null, 2));
+  else {
+    for (const line of gainText(report)) out(line);
+    if (pamu !== null) for (const line of pamuBesideText(pamu, workload, 'POWER8 cost table')) out(line);
+  }
   if (values.html !== undefined) {
     writeFileSync(values.html, await gainHtml(report));
     if (values.json !== true) out(`HTML report: ${values.html}`);

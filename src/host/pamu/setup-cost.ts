@@ -3,10 +3,10 @@
  * (src/pipeline/costs.ts) with no cost of its own: PAMU pays at setup what sPAPR TCE pays per
  * mapping. The mapping of PAMU's steps onto the table's costs is an ASSUMPTION, stated per term:
  *
- * - each ioctl enters the host kernel with the MMU on: `virtmodeEntry` (the table's cost of a
- *   guest exit to the host kernel; a system call from QEMU is taken to cost the same);
- * - each host page pinned (4 KiB on PAMU's e500 hosts) is faulted in and locked: `pageAllocate` (the table's cost of
- *   a kernel page allocated or faulted in);
+ * - each ioctl costs `vfioIoctl` (a system call round trip into VFIO), as the sPAPR TCE VFIO
+ *   machines of `tcesim gain` pay it;
+ * - each host page pinned (4 KiB on PAMU's e500 hosts) costs `pinPage`, as a v1 map or a v2
+ *   preregistration pays it per page there;
  * - each window enabled writes one hardware entry (a PAMU sub-window entry): `hwEntry`.
  *
  * Nothing here is tuned to reproduce a figure.
@@ -30,8 +30,8 @@ export function pamuSetupCost(container: VfioPamuContainer, costs: CostTable): P
   const ioctls = [...container.ioctlCounts().values()].reduce((a, b) => a + b, 0);
   const pinnedPages = container.dmaWindows().reduce((n, w) => n + w.pages, 0);
   const windowsEnabled = container.domain.mappedCount;
-  const ioctlNs = ioctls * costs.virtmodeEntry;
-  const pinNs = pinnedPages * costs.pageAllocate;
+  const ioctlNs = ioctls * costs.vfioIoctl;
+  const pinNs = pinnedPages * costs.pinPage;
   const windowNs = windowsEnabled * costs.hwEntry;
   return { ioctls, pinnedPages, windowsEnabled, ioctlNs, pinNs, windowNs, totalNs: ioctlNs + pinNs + windowNs };
 }
