@@ -128,9 +128,16 @@ class Cursor {
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
-  /** A 32-bit hex field (the LIOBN), as a number without a bigint in between. */
-  u32(key: Uint8Array): number {
+  /** High 32 bits of the last LIOBN read by liobn() (0 for every LIOBN that can have a table). */
+  liobnHi = 0;
+
+  /**
+   * The LIOBN: a 64-bit hex field (QEMU prints the guest's r4), answered as its low 32 bits with
+   * the high 32 in `liobnHi`, so no bigint is made for it.
+   */
+  liobn(key: Uint8Array): number {
     this.expect(key);
+    this.liobnHi = 0;
     const buf = this.buf;
     const end = this.end;
     let at = this.at;
@@ -141,19 +148,23 @@ class Cursor {
     at += 2;
     while (at < end - 1 && buf[at] === D0 && HEX_DIGIT[buf[at + 1] as number]! >= 0) at++;
     const first = at;
-    let v = 0;
+    let hi = 0;
+    let lo = 0;
     for (; at < end; at++) {
       const d = HEX_DIGIT[buf[at] as number]!;
       if (d < 0) break;
-      v = v * 16 + d;
+      // The digit leaving the low word's top goes into the high word.
+      hi = hi * 16 + Math.floor(lo / 0x10000000);
+      lo = (lo % 0x10000000) * 16 + d;
     }
     this.at = at;
-    // More than 8 digits: a value past 32 bits, which the fallback names.
-    if (at === first || at - first > 8 || (at !== end && buf[at] !== SPACE)) {
+    // More than 16 digits: a value past 64 bits, which the fallback names.
+    if (at === first || at - first > 16 || (at !== end && buf[at] !== SPACE)) {
       this.bad = true;
       return 0;
     }
-    return v;
+    this.liobnHi = hi;
+    return lo;
   }
 
   /** A signed decimal of up to 15 digits (always a safe integer); longer ones go to the fallback. */
@@ -242,16 +253,18 @@ export function parseTraceBytes(bytes: Uint8Array, from: number, to: number): By
   const pci = c.skip(PCI_WORD);
   let e: QemuTraceEvent;
   if (c.eventIs(E_PUT)) {
-    const liobn = c.u32(K_LIOBN);
+    const liobn = c.liobn(K_LIOBN);
+    const liobnHi = c.liobnHi;
     c.space();
     const ioba = c.hex(K_IOBA);
     c.space();
     const tce = c.hex(K_TCE);
     c.space();
     const ret = c.dec(K_RET);
-    e = { kind: 'put', pci, liobn, ioba, tce, ret };
+    e = { kind: 'put', pci, liobn, liobnHi, ioba, tce, ret };
   } else if (c.eventIs(E_STUFF)) {
-    const liobn = c.u32(K_LIOBN);
+    const liobn = c.liobn(K_LIOBN);
+    const liobnHi = c.liobnHi;
     c.space();
     const ioba = c.hex(K_IOBA);
     c.space();
@@ -260,9 +273,10 @@ export function parseTraceBytes(bytes: Uint8Array, from: number, to: number): By
     const npages = c.dec(K_NPAGES);
     c.space();
     const ret = c.dec(K_RET);
-    e = { kind: 'stuff', pci, liobn, ioba, tceValue, npages, ret };
+    e = { kind: 'stuff', pci, liobn, liobnHi, ioba, tceValue, npages, ret };
   } else if (c.eventIs(E_INDIRECT)) {
-    const liobn = c.u32(K_LIOBN);
+    const liobn = c.liobn(K_LIOBN);
+    const liobnHi = c.liobnHi;
     c.space();
     const ioba = c.hex(K_IOBA);
     c.space();
@@ -273,16 +287,17 @@ export function parseTraceBytes(bytes: Uint8Array, from: number, to: number): By
     const tceN = c.hex(K_TCEN);
     c.space();
     const ret = c.dec(K_RET);
-    e = { kind: 'indirect', pci, liobn, ioba, tceList, iobaN, tceN, ret };
+    e = { kind: 'indirect', pci, liobn, liobnHi, ioba, tceList, iobaN, tceN, ret };
   } else if (c.eventIs(E_GET)) {
-    const liobn = c.u32(K_LIOBN);
+    const liobn = c.liobn(K_LIOBN);
+    const liobnHi = c.liobnHi;
     c.space();
     const ioba = c.hex(K_IOBA);
     c.space();
     const ret = c.dec(K_RET);
     c.space();
     const tce = c.hex(K_TCE);
-    e = { kind: 'get', pci, liobn, ioba, ret, tce };
+    e = { kind: 'get', pci, liobn, liobnHi, ioba, ret, tce };
   } else {
     return FALLBACK;
   }

@@ -57,7 +57,9 @@ export class TraceCallStream {
           case 'stuff': {
             this.pendingReset = -1n;
             const needsTable = e.ret === H_SUCCESS || e.kind === 'indirect' || e.kind === 'stuff';
-            const c = traceCall(e, this.resolver.geometry(e.liobn, this.reader.line, needsTable), this.ramBytes);
+            // A 64-bit LIOBN has no table: its low word must not be looked up (nor declared used).
+            const g = (e.liobnHi ?? 0) !== 0 ? null : this.resolver.geometry(e.liobn, this.reader.line, needsTable);
+            const c = traceCall(e, g, this.ramBytes);
             this.calls++;
             if (c.noTable) this.noTableCalls++;
             if (c.reconstructed) this.reconstructedLists++;
@@ -135,7 +137,7 @@ export class TraceCallStream {
     }
     this.pendingReset = e.kind === 'ddw_remove' ? this.pendingReset : -1n;
     return {
-      opcode: H_RTAS, liobn: 0, ioba: 0n, arg: 0n, npages: 0, listFirst: 0n, listStep: 0n, ret: H_SUCCESS, mappedBytes: 0,
+      opcode: H_RTAS, liobn: 0, liobnHi: 0, ioba: 0n, arg: 0n, npages: 0, listFirst: 0n, listStep: 0n, ret: H_SUCCESS, mappedBytes: 0,
       noTable: false, reconstructed: false, rtas, tce: 0n,
     };
   }

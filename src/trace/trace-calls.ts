@@ -30,6 +30,8 @@ const U64_MAX = 0xffffffffffffffffn;
 export interface TraceCall {
   readonly opcode: number;
   readonly liobn: number;
+  /** r4's high 32 bits: 0 except on a bad call whose 64-bit LIOBN QEMU printed (it has no table). */
+  readonly liobnHi: number;
   readonly ioba: bigint;
   /** r6: the TCE (put), the TCE value (stuff), the list's guest address (indirect); 0 for get. */
   readonly arg: bigint;
@@ -116,7 +118,7 @@ function call(
   listFirst = 0n, listStep = 0n, reconstructed = false, noTable = false,
 ): TraceCall {
   const tce = e.kind === 'get' ? e.tce : 0n;
-  return { opcode, liobn: e.liobn, ioba, arg, npages, listFirst, listStep, ret: e.ret, mappedBytes, noTable, reconstructed, rtas: null, tce };
+  return { opcode, liobn: e.liobn, liobnHi: e.liobnHi ?? 0, ioba, arg, npages, listFirst, listStep, ret: e.ret, mappedBytes, noTable, reconstructed, rtas: null, tce };
 }
 
 /**
@@ -126,8 +128,14 @@ function call(
  * (replayed with a one-entry list holding it), a stuff only with npages 0.
  */
 function noTableCall(e: TraceHcallEvent, ramBytes: number): TraceCall {
-  const what = `${e.kind} on liobn ${hex(e.liobn)}, which has no table at this line,`;
+  const hi = e.liobnHi ?? 0;
+  const liobnText = hi !== 0 ? hex((BigInt(hi) << 32n) | BigInt(e.liobn >>> 0)) : hex(e.liobn);
+  const what = `${e.kind} on liobn ${liobnText}, which has no table at this line,`;
   if (e.ret !== H_PARAMETER) throw new RangeError(`${what} answered ${e.ret}; QEMU answers H_PARAMETER (${H_PARAMETER}) there`);
+  if (hi !== 0 && (e.kind === 'indirect' || e.kind === 'stuff')) {
+    // QEMU looks a 64-bit LIOBN up, finds nothing and answers before its indirect/stuff trace point.
+    throw new RangeError(`${what} but QEMU prints ${e.kind} only for a table it found, and no LIOBN above 32 bits has one`);
+  }
   switch (e.kind) {
     case 'put': return call(H_PUT_TCE, e, e.ioba, e.tce, 0, 0, 0n, 0n, false, true);
     case 'get':
@@ -232,7 +240,8 @@ const windows = new WeakMap<TraceTableGeometry, Window>();
  * list). Throws a RangeError naming the problem when no call could have printed the line.
  */
 export function traceCall(e: TraceHcallEvent, g: TraceTableGeometry | null, ramBytes: number): TraceCall {
-  if (g === null) return noTableCall(e, ramBytes);
+  // A LIOBN with any of its upper 32 bits set is never a table's, whatever its low word names.
+  if (g === null || (e.liobnHi ?? 0) !== 0) return noTableCall(e, ramBytes);
   let w = windows.get(g);
   if (w === undefined) {
     w = new Window(g);

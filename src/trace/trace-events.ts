@@ -4,8 +4,10 @@
  * the trace point, not what the guest passed to the hcall (see docs/qemu-traces.md for the
  * difference, and src/trace/trace-calls.ts for rebuilding the call).
  *
- * LIOBNs are 32-bit (QEMU prints only calls on tables it found, and it looks tables up by a
- * 32-bit LIOBN) and are plain numbers; bus addresses and TCEs are u64 and are bigints.
+ * LIOBNs are plain numbers: the low 32 bits in `liobn`, and for the hcall events the high 32
+ * bits in `liobnHi` (QEMU prints the guest's 64-bit r4; a LIOBN with any high bit set has no
+ * table, so only a failed put or get carries one). Kept as two numbers so the common line
+ * makes no bigint for it. Bus addresses and TCEs are u64 and are bigints.
  */
 
 /** The four hcall events. `pci`: the `spapr_iommu_pci_*` variant (QEMU picks it when liobn & 0x80000000). */
@@ -13,6 +15,8 @@ export interface TracePut {
   readonly kind: 'put';
   readonly pci: boolean;
   readonly liobn: number;
+  /** High 32 bits of the LIOBN as printed (0, or absent, for any LIOBN that can have a table). */
+  readonly liobnHi?: number;
   /** Masked to the table's page before printing. */
   readonly ioba: bigint;
   readonly tce: bigint;
@@ -23,6 +27,8 @@ export interface TraceGet {
   readonly kind: 'get';
   readonly pci: boolean;
   readonly liobn: number;
+  /** High 32 bits of the LIOBN as printed (0, or absent, for any LIOBN that can have a table). */
+  readonly liobnHi?: number;
   /** Masked to the table's page before printing. */
   readonly ioba: bigint;
   readonly ret: number;
@@ -34,6 +40,8 @@ export interface TraceIndirect {
   readonly kind: 'indirect';
   readonly pci: boolean;
   readonly liobn: number;
+  /** High 32 bits of the LIOBN as printed (0, or absent, for any LIOBN that can have a table). */
+  readonly liobnHi?: number;
   /** The caller's ioba, not masked. */
   readonly ioba: bigint;
   /** Guest physical address of the TCE list (`tcelist=`). */
@@ -52,6 +60,8 @@ export interface TraceStuff {
   readonly kind: 'stuff';
   readonly pci: boolean;
   readonly liobn: number;
+  /** High 32 bits of the LIOBN as printed (0, or absent, for any LIOBN that can have a table). */
+  readonly liobnHi?: number;
   /** Printed after the loop: start + npages·pagesize on success, the failing ioba on error. */
   readonly ioba: bigint;
   readonly tceValue: bigint;

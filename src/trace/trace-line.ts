@@ -19,12 +19,12 @@ const OTHER_EVENTS: ReadonlySet<string> = new Set(['xlate', 'pre_save', 'post_lo
 
 type FieldKind = 'hex' | 'u32' | 'dec';
 
-/** Field names and kinds of each key=value event, in QEMU's order. */
+/** Field names and kinds of each key=value event, in QEMU's order (an hcall's LIOBN is u64: its r4 as passed). */
 const FIELDS = {
-  put: [['liobn', 'u32'], ['ioba', 'hex'], ['tce', 'hex'], ['ret', 'dec']],
-  get: [['liobn', 'u32'], ['ioba', 'hex'], ['ret', 'dec'], ['tce', 'hex']],
-  indirect: [['liobn', 'u32'], ['ioba', 'hex'], ['tcelist', 'hex'], ['iobaN', 'hex'], ['tceN', 'hex'], ['ret', 'dec']],
-  stuff: [['liobn', 'u32'], ['ioba', 'hex'], ['tcevalue', 'hex'], ['npages', 'dec'], ['ret', 'dec']],
+  put: [['liobn', 'hex'], ['ioba', 'hex'], ['tce', 'hex'], ['ret', 'dec']],
+  get: [['liobn', 'hex'], ['ioba', 'hex'], ['ret', 'dec'], ['tce', 'hex']],
+  indirect: [['liobn', 'hex'], ['ioba', 'hex'], ['tcelist', 'hex'], ['iobaN', 'hex'], ['tceN', 'hex'], ['ret', 'dec']],
+  stuff: [['liobn', 'hex'], ['ioba', 'hex'], ['tcevalue', 'hex'], ['npages', 'dec'], ['ret', 'dec']],
   new_table: [['liobn', 'u32'], ['table', 'hex'], ['fd', 'dec']],
 } as const satisfies Record<string, readonly (readonly [string, FieldKind])[]>;
 
@@ -79,16 +79,19 @@ function fieldValues(event: string, rest: string, fields: readonly (readonly [st
 
 function hcallEvent(kind: TraceHcallEvent['kind'], pci: boolean, event: string, rest: string): TraceHcallEvent {
   const v = fieldValues(event, rest, FIELDS[kind]);
-  const liobn = v[0] as number;
+  // The LIOBN is the hcall's 64-bit r4 as QEMU prints it: low and high 32 bits apart, as the byte path gives them.
+  const full = v[0] as bigint;
+  const liobn = Number(full & 0xffffffffn);
+  const liobnHi = Number(full >> 32n);
   if (isPciLiobn(liobn) !== pci) {
-    throw new RangeError(`${event}: liobn 0x${liobn.toString(16)} ${pci ? 'is not' : 'is'} a PCI LIOBN (bit 31), so QEMU would print ${pci ? event.replace('_pci_', '_') : event.replace('spapr_iommu_', 'spapr_iommu_pci_')}`);
+    throw new RangeError(`${event}: liobn 0x${full.toString(16)} ${pci ? 'is not' : 'is'} a PCI LIOBN (bit 31), so QEMU would print ${pci ? event.replace('_pci_', '_') : event.replace('spapr_iommu_', 'spapr_iommu_pci_')}`);
   }
   switch (kind) {
-    case 'put': return { kind, pci, liobn, ioba: v[1] as bigint, tce: v[2] as bigint, ret: v[3] as number };
-    case 'get': return { kind, pci, liobn, ioba: v[1] as bigint, ret: v[2] as number, tce: v[3] as bigint };
+    case 'put': return { kind, pci, liobn, liobnHi, ioba: v[1] as bigint, tce: v[2] as bigint, ret: v[3] as number };
+    case 'get': return { kind, pci, liobn, liobnHi, ioba: v[1] as bigint, ret: v[2] as number, tce: v[3] as bigint };
     case 'indirect':
-      return { kind, pci, liobn, ioba: v[1] as bigint, tceList: v[2] as bigint, iobaN: v[3] as bigint, tceN: v[4] as bigint, ret: v[5] as number };
-    case 'stuff': return { kind, pci, liobn, ioba: v[1] as bigint, tceValue: v[2] as bigint, npages: v[3] as number, ret: v[4] as number };
+      return { kind, pci, liobn, liobnHi, ioba: v[1] as bigint, tceList: v[2] as bigint, iobaN: v[3] as bigint, tceN: v[4] as bigint, ret: v[5] as number };
+    case 'stuff': return { kind, pci, liobn, liobnHi, ioba: v[1] as bigint, tceValue: v[2] as bigint, npages: v[3] as number, ret: v[4] as number };
     default: {
       const never: never = kind;
       throw new Error(`unknown hcall event ${String(never)}`);

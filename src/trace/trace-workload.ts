@@ -101,7 +101,7 @@ class TraceWorkload implements Workload {
         this.ram.writeBeHalves(at + i * 8, bigHi(tce), bigLo(tce));
       }
     }
-    setCall(f, c.opcode, c.liobn, bigHi(c.ioba), bigLo(c.ioba), bigHi(c.arg), bigLo(c.arg), c.npages);
+    setCall(f, c.opcode, c.liobn, bigHi(c.ioba), bigLo(c.ioba), bigHi(c.arg), bigLo(c.arg), c.npages, c.liobnHi);
     this.mappedBytes = c.mappedBytes;
     if (--this.left === 0) this.stream.close();
   }

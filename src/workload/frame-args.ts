@@ -3,11 +3,12 @@ import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPA
 /** Write a call's inputs into a frame from 32-bit halves. */
 export function setCall(
   f: Int32Array, opcode: number, liobn: number, iobaHi: number, iobaLo: number,
-  argHi: number, argLo: number, npages: number,
+  argHi: number, argLo: number, npages: number, liobnHi = 0,
 ): void {
   f[F_OPCODE] = opcode;
   f[F_LIOBN_LO] = liobn;
-  f[F_LIOBN_HI] = 0;
+  // Nonzero only for a replayed bad call with a 64-bit LIOBN (a trace line QEMU answered H_PARAMETER).
+  f[F_LIOBN_HI] = liobnHi;
   f[F_IOBA_LO] = iobaLo;
   f[F_IOBA_HI] = iobaHi;
   f[F_ARG_LO] = argLo;

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { QemuTraceEvent } from '../../src/trace/trace-events.js';
 import { formatTraceEvent } from '../../src/trace/trace-format.js';
 import { parseTraceLine } from '../../src/trace/trace-line.js';
 import { TraceReader } from '../../src/trace/trace-reader.js';
@@ -7,19 +8,19 @@ import { SAMPLE_TRACE } from './support.js';
 
 test('each hcall event, plain and pci_, parses into its typed form', () => {
   assert.equal(parseTraceLine('spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x3e370003 ret=0'), {
-    kind: 'put', pci: true, liobn: 0x80000000, ioba: 0x1000n, tce: 0x3e370003n, ret: 0,
+    kind: 'put', pci: true, liobn: 0x80000000, liobnHi: 0, ioba: 0x1000n, tce: 0x3e370003n, ret: 0,
   });
   assert.equal(parseTraceLine('spapr_iommu_get liobn=0x71000002 ioba=0x2000 ret=-4 tce=0x0'), {
-    kind: 'get', pci: false, liobn: 0x71000002, ioba: 0x2000n, ret: -4, tce: 0n,
+    kind: 'get', pci: false, liobn: 0x71000002, liobnHi: 0, ioba: 0x2000n, ret: -4, tce: 0n,
   });
   assert.equal(parseTraceLine('spapr_iommu_indirect liobn=0x71000003 ioba=0xc000000 tcelist=0x2290000 iobaN=0xf tceN=0x4b4f003 ret=0'), {
-    kind: 'indirect', pci: false, liobn: 0x71000003, ioba: 0xc000000n, tceList: 0x2290000n, iobaN: 0xfn, tceN: 0x4b4f003n, ret: 0,
+    kind: 'indirect', pci: false, liobn: 0x71000003, liobnHi: 0, ioba: 0xc000000n, tceList: 0x2290000n, iobaN: 0xfn, tceN: 0x4b4f003n, ret: 0,
   });
   assert.equal(parseTraceLine('spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x200000 tcevalue=0x0 npages=512 ret=0'), {
-    kind: 'stuff', pci: true, liobn: 0x80000000, ioba: 0x200000n, tceValue: 0n, npages: 512, ret: 0,
+    kind: 'stuff', pci: true, liobn: 0x80000000, liobnHi: 0, ioba: 0x200000n, tceValue: 0n, npages: 512, ret: 0,
   });
   assert.equal(parseTraceLine('spapr_iommu_put liobn=0x71000002 ioba=0xffffffffffff0000 tce=0xffffffffffffffff ret=-4'), {
-    kind: 'put', pci: false, liobn: 0x71000002, ioba: 0xffffffffffff0000n, tce: 0xffffffffffffffffn, ret: -4,
+    kind: 'put', pci: false, liobn: 0x71000002, liobnHi: 0, ioba: 0xffffffffffff0000n, tce: 0xffffffffffffffffn, ret: -4,
   });
 });
 
@@ -48,6 +49,16 @@ test('other lines are skipped, and the log backend\'s PID@TIME: prefix is droppe
   assert.equal(parseTraceLine('4711@1700000000.123456:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x3 ret=0')?.kind, 'put');
 });
 
+test('an hcall line with a 64-bit LIOBN (a bad call QEMU printed) parses, the high word apart, and prints back', () => {
+  const line = 'spapr_iommu_pci_get liobn=0xdeadbeef80000001 ioba=0x1008 ret=-4 tce=0x0';
+  const e = parseTraceLine(line);
+  assert.equal(e, { kind: 'get', pci: true, liobn: 0x80000001, liobnHi: 0xdeadbeef, ioba: 0x1008n, ret: -4, tce: 0n });
+  assert.is(formatTraceEvent(e as QemuTraceEvent), line);
+  assert.equal(parseTraceLine('spapr_iommu_put liobn=0x171000002 ioba=0x1000 tce=0x3 ret=-4'), {
+    kind: 'put', pci: false, liobn: 0x71000002, liobnHi: 1, ioba: 0x1000n, tce: 0x3n, ret: -4,
+  });
+});
+
 test('a malformed spapr_iommu line is refused, naming the problem', () => {
   const cases: [string, RegExp][] = [
     ['spapr_iommu_put liobn=0x71000002 ioba=0x1000 tce=0x3', /spapr_iommu_put: expected 4 fields \(liobn ioba tce ret\), got 3/],
@@ -57,7 +68,8 @@ test('a malformed spapr_iommu line is refused, naming the problem', () => {
     ['spapr_iommu_put liobn=0x71000002 ioba=0x1000 tce=3 ret=0', /tce "3" is not a hex number/],
     ['spapr_iommu_put liobn=0x71000002 ioba=0x1g00 tce=0x3 ret=0', /ioba "0x1g00" is not a hex number/],
     ['spapr_iommu_put liobn=0x71000002 ioba=0x10000000000000000 tce=0x3 ret=0', /ioba 0x10000000000000000 does not fit in 64 bits/],
-    ['spapr_iommu_put liobn=0x171000002 ioba=0x1000 tce=0x3 ret=0', /liobn 0x171000002 does not fit in 32 bits/],
+    ['spapr_iommu_put liobn=0x10000000071000002 ioba=0x1000 tce=0x3 ret=0', /liobn 0x10000000071000002 does not fit in 64 bits/],
+    ['spapr_iommu_put liobn=0x180000000 ioba=0x1000 tce=0x3 ret=-4', /liobn 0x180000000 is a PCI LIOBN \(bit 31\), so QEMU would print spapr_iommu_pci_put/],
     ['spapr_iommu_put liobn=0x71000002 ioba=0x1000 tce=0x3 ret=0x0', /ret "0x0" is not a signed decimal number/],
     ['spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x0 tcevalue=0x0 npages=many ret=0', /npages "many" is not a signed decimal/],
     ['spapr_iommu_put liobn=0x71000002  ioba=0x1000 tce=0x3 ret=0', /expected 4 fields/],
