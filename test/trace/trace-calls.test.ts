@@ -21,7 +21,7 @@ function callOf(line: string, g = small(VIO)): TraceCall {
   return traceCall(e, g, RAM);
 }
 
-const base = { npages: 0, listFirst: 0n, listStep: 0n, mappedBytes: 0, noTable: false, reconstructed: false, rtas: null, tce: 0n };
+const base = { liobnHi: 0, npages: 0, listFirst: 0n, listStep: 0n, mappedBytes: 0, noTable: false, reconstructed: false, rtas: null, tce: 0n };
 
 test('put and get: the ioba as printed; a map counts its page', () => {
   assert.equal(callOf('spapr_iommu_put liobn=0x71000002 ioba=0x1000 tce=0x3003 ret=0'), {
@@ -94,6 +94,13 @@ test('lines on a LIOBN without a table: put/get as printed, a disabled window\'s
   assert.throws(() => none('spapr_iommu_put liobn=0x71000009 ioba=0x1000 tce=0x3003 ret=0'), /has no table at this line, answered 0/);
   assert.throws(() => none('spapr_iommu_pci_stuff liobn=0x80000001 ioba=0x8 tcevalue=0x0 npages=2 ret=-4'), /printed npages 2/);
   assert.throws(() => none('spapr_iommu_pci_indirect liobn=0x80000001 ioba=0x0 tcelist=0x10000 iobaN=0x1 tceN=0x5003 ret=-4'), /fails at entry 0/);
+  // A 64-bit LIOBN has no table even when its low word names one: the high word rides along to r4.
+  const wide = parseTraceLine('spapr_iommu_get liobn=0x171000002 ioba=0x1000 ret=-4 tce=0x0');
+  if (wide === null || !isHcallEvent(wide)) throw new Error('not an hcall line');
+  assert.equal(traceCall(wide, small(VIO), RAM), {
+    ...base, opcode: H_GET_TCE, liobn: VIO, liobnHi: 1, ioba: 0x1000n, arg: 0n, ret: -4, noTable: true,
+  });
+  assert.throws(() => none('spapr_iommu_put liobn=0x171000002 ioba=0x1000 tce=0x3 ret=0'), /liobn 0x171000002, which has no table at this line, answered 0/);
 });
 
 test('a line no call on the table could have printed is refused with the reason', () => {
