@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { watchCores } from '../pipeline/core-watch.js';
-import { defaultSpinners } from '../pipeline/halt-poll.js';
+import { defaultSpinners } from '../shared-memory/halt-poll.js';
 import { H_CROWDED, HAND_OFF_WORDS } from '../pipeline/hand-off.js';
 import { HOP_WORDS_BASE, type HopSetup, type HopTransport } from './hop-worker.js';
 

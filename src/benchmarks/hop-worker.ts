@@ -7,7 +7,7 @@
  * polling as a vCPU and a pool server do).
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { HaltPoll, wake } from '../pipeline/halt-poll.js';
+import { HaltPoll, wake } from '../shared-memory/halt-poll.js';
 import { H_CROWDED, H_POOL_BELL, H_POOL_SLEEPERS, H_SPINNERS, H_STOP, ringBell } from '../pipeline/hand-off.js';
 
 export type HopTransport = 'spin' | 'futex' | 'handoff';

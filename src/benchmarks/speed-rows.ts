@@ -11,7 +11,7 @@
 import { Bench } from 'tinybench';
 import { readFileSync } from 'node:fs';
 import type { Mode } from '../papr/tiers.js';
-import { DEFAULT_POLL_US } from '../pipeline/halt-poll.js';
+import { DEFAULT_POLL_US } from '../shared-memory/halt-poll.js';
 import { defaultRunOptions, type RunOptions } from '../pipeline/run-options.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
 import type { BenchmarkRecord } from '../regression/format.js';

@@ -7,9 +7,8 @@
  * - 'wait': tiers that may sleep wait for the consumer to make room.
  * - a function: the consumer's own thread drains the ring itself, then retries.
  */
-import {
-  F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_LO, F_OPCODE, F_RES_END, F_RES_POS, F_SEQ, F_VCPU,
-} from '../papr/frame.js';
+import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_LO, F_OPCODE, F_SEQ, F_VCPU } from '../papr/frame.js';
+import { F_RES_END, F_RES_POS } from '../shared-memory/frame-slots.js';
 import { TIER_REALMODE } from '../papr/tiers.js';
 import type { WriteLog } from '../shared-memory/write-log.js';
 import {

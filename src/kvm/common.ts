@@ -1,7 +1,7 @@
 /**
  * Pieces every KVM hcall flow shares. Runs in: real mode and virtual mode; allocation-free.
  */
-import { F_LOCKED } from '../papr/frame.js';
+import { F_LOCKED } from '../shared-memory/frame-slots.js';
 import { REASON_LOCK_CONTENDED, REASON_LOG_FULL, REASON_MISALIGNED_TCE, REASON_OUTSIDE_RAM } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS, H_TOO_HARD } from '../papr/return-codes.js';
 import { tceAddressAligned, tceGpaLo, tceHasPermission } from '../papr/rules.js';

@@ -32,27 +32,12 @@ export const F_TIER = 13;
 export const F_VCPU = 14;
 /** the call's number on its vCPU (with F_VCPU, the call's identity in the event log) */
 export const F_SEQ = 15;
-/** state word a vCPU sleeps on while another thread answers its call (src/pipeline) */
-export const F_STATE = 16;
-/** table slot + 1 whose lock a tier holds for this call, 0 for none (crash recovery) */
-export const F_LOCKED = 17;
-/** Float64 index (word 18..19): modelled nanoseconds this call has cost so far */
-export const F_COST_F64 = 9;
-/** Float64 index (word 20..21): wall-clock start of the call's hop, performance.now() ms */
-export const F_WALL_F64 = 10;
-/** Float64 index (word 22..23): the vCPU's modelled clock when the call entered */
-export const F_CLOCK_F64 = 11;
-/** records a tier that may not wait could not log; the next tier that may wait writes them */
-export const F_PENDING = 24;
-/** reason of a pending escalation record */
-export const F_PENDING_REASON = 25;
-/** the event-log reservation a worker holds for this call: next position and end (crash recovery) */
-export const F_RES_POS = 26;
-export const F_RES_END = 27;
-/** times a crashed worker's tier has been tried again for this call */
-export const F_ATTEMPT = 28;
-/** 1 while the vCPU sleeps waiting for its answer (src/pipeline/halt-poll.ts wake()) */
-export const F_SLEEPING = 29;
+/**
+ * Words 0 .. FRAME_REGISTER_WORDS - 1 are the registers above; the rest of the frame is the
+ * bookkeeping the layers above keep beside a call in flight (hand-off state, modelled cost,
+ * crash recovery): src/shared-memory/frame-slots.ts.
+ */
+export const FRAME_REGISTER_WORDS = 16;
 export const FRAME_WORDS = 32;
 export const FRAME_BYTES = FRAME_WORDS * 4;
 

@@ -6,7 +6,7 @@
  *   vCPU --(frame FRAME_KERNEL, H_POOL_BELL)--> pool server --(FRAME_USER, H_USER_BELL)--> main
  *     ^------------------ (FRAME_DONE, notify the frame's F_STATE) ----------------------'
  */
-import { HaltPoll, defaultSpinners, wake } from './halt-poll.js';
+import { HaltPoll, defaultSpinners, wake } from '../shared-memory/halt-poll.js';
 
 /** Counts calls queued for the pool; pool servers sleep on it. */
 export const H_POOL_BELL = 0;

@@ -4,7 +4,7 @@ import type { TraceAnswerCheck } from '../trace/trace-answer-check.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { defaultCosts, type CostTable } from './costs.js';
 import type { MachineDescription } from './machine-file.js';
-import { DEFAULT_POLL_US, MAX_POLL_US } from './halt-poll.js';
+import { DEFAULT_POLL_US, MAX_POLL_US } from '../shared-memory/halt-poll.js';
 import { defaultPoolSettings, isPoolAtomics, POOL_ATOMICS, type PoolAtomics } from './pool-settings.js';
 
 export interface RunOptions {
@@ -30,7 +30,7 @@ export interface RunOptions {
   poolTasksPerWorker: number;
   /**
    * Largest window, microseconds, a thread polls for a hand-off before it sleeps (KVM's
-   * halt_poll_ns; src/pipeline/halt-poll.ts); 0: every hand-off sleeps. Wall-clock only: the
+   * halt_poll_ns; src/shared-memory/halt-poll.ts); 0: every hand-off sleeps. Wall-clock only: the
    * modelled clock and every path are the same for any value.
    */
   pollUs: number;

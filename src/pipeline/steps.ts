@@ -9,10 +9,8 @@
  * userspace: in mode userspace it handles nothing (there is no in-kernel table) but the call
  * still pays its hop.
  */
-import {
-  F_ATTEMPT, F_CLOCK_F64, F_COST_F64, F_OPCODE, F_OUT_HI, F_OUT_LO, F_PENDING, F_PENDING_REASON, F_REASON, F_RET, F_SEQ,
-  F_TIER, F_VCPU, F_WALL_F64, clearFrameOutputs,
-} from '../papr/frame.js';
+import { F_OPCODE, F_OUT_HI, F_OUT_LO, F_REASON, F_RET, F_SEQ, F_TIER, F_VCPU, clearFrameOutputs } from '../papr/frame.js';
+import { F_ATTEMPT, F_CLOCK_F64, F_COST_F64, F_PENDING, F_PENDING_REASON, F_WALL_F64 } from '../shared-memory/frame-slots.js';
 import { REASON_LOG_FULL } from '../papr/reasons.js';
 import { H_GET_TCE, H_PUT_TCE } from '../papr/hcalls.js';
 import { H_SUCCESS, H_TOO_HARD } from '../papr/return-codes.js';

@@ -16,12 +16,13 @@ import { Piscina } from 'piscina';
 import type { Observable } from 'rxjs';
 import type { TcesimEvent } from '../events/events.js';
 import { padAbandoned } from '../events/writer.js';
-import { F_LOCKED, F_RES_END, F_RES_POS, F_SEQ, F_SLEEPING, F_STATE } from '../papr/frame.js';
-import { wake } from './halt-poll.js';
+import { F_SEQ } from '../papr/frame.js';
+import { F_LOCKED, F_RES_END, F_RES_POS, F_SLEEPING, F_STATE } from '../shared-memory/frame-slots.js';
+import { wake } from '../shared-memory/halt-poll.js';
 import { REASON_WORKER_CRASHED } from '../papr/reasons.js';
 import { TIER_VIRTMODE } from '../papr/tiers.js';
 import { unlock } from '../shared-memory/lock.js';
-import type { PoolSetup, ServeTask } from '../virtmode/pool-worker.js';
+import type { PoolSetup, ServeTask } from './pool-worker.js';
 import type { PoolSettings } from './pool-settings.js';
 import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER, STOP_CALLS } from './frame-states.js';
 import { watchCores } from './core-watch.js';
@@ -73,7 +74,7 @@ export async function runThreaded(
   };
   if (ps.threads > MAX_POOL_SERVERS) throw new RangeError(`pool threads ${ps.threads} must be at most ${MAX_POOL_SERVERS}`);
   const piscina = new Piscina<ServeTask, number>({
-    filename: new URL('../virtmode/pool-worker.js', import.meta.url).href,
+    filename: new URL('./pool-worker.js', import.meta.url).href,
     workerData: poolSetup,
     minThreads: ps.threads,
     maxThreads: ps.threads,

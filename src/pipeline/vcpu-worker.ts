@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RH_TAIL } from '../events/layout.js';
 import { EventRing } from '../events/ring.js';
-import { F_SLEEPING, F_STATE, F_WALL_F64 } from '../papr/frame.js';
+import { F_SLEEPING, F_STATE, F_WALL_F64 } from '../shared-memory/frame-slots.js';
 import { FRAME_DONE, FRAME_KERNEL, FRAME_LOCAL, STOP_CALLS } from './frame-states.js';
 import { H_POOL_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
 import { STEP_NEXT, wallNowMs } from './steps.js';

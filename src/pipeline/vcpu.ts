@@ -5,7 +5,8 @@
 import { THREAD_VCPU, threadWord } from '../events/layout.js';
 import type { SharedRing } from '../events/ring.js';
 import { EventWriter } from '../events/writer.js';
-import { F_COST_F64, F_RET, F_SEQ, F_VCPU, FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
+import { F_RET, F_SEQ, F_VCPU, FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
+import { F_COST_F64 } from '../shared-memory/frame-slots.js';
 import { H_SUCCESS } from '../papr/return-codes.js';
 import { TceTables, type SharedMachine } from '../shared-memory/tce-tables.js';
 import { withQemuEvents } from '../workload/qemu-events.js';

@@ -1,5 +1,5 @@
 /**
- * Halt polling (src/pipeline/halt-poll.ts): the adaptive window, the spinner slots and the
+ * Halt polling (src/shared-memory/halt-poll.ts): the adaptive window, the spinner slots and the
  * crowded-machine gate; and that polling touches nothing but wall-clock time — a run gives
  * the same modelled figures, escalations and tables with polling off and on, for a seed.
  */
@@ -10,7 +10,7 @@ import { replayRecords } from '../../src/events/replay.js';
 import { parseRunOptions } from '../../src/cli/run-command.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { crowded } from '../../src/pipeline/core-watch.js';
-import { HaltPoll, MAX_POLL_US, POLL_GROW_START_NS } from '../../src/pipeline/halt-poll.js';
+import { HaltPoll, MAX_POLL_US, POLL_GROW_START_NS } from '../../src/shared-memory/halt-poll.js';
 import { checkRunOptions, defaultRunOptions } from '../../src/pipeline/run-options.js';
 import { runThreaded } from '../../src/pipeline/threaded-run.js';
 import type { Mode } from '../../src/papr/tiers.js';

@@ -15,10 +15,8 @@ import { EventWriter } from '../../src/events/writer.js';
 import { REALMODE_ABILITIES } from '../../src/kvm/abilities.js';
 import { kvmGetTce } from '../../src/kvm/get-tce.js';
 import { kvmPutTce } from '../../src/kvm/put-tce.js';
-import {
-  F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_LO, F_OPCODE, F_OUT_HI, F_OUT_LO,
-  F_PENDING_REASON, F_REASON, F_RET, F_SEQ, F_VCPU, FRAME_BYTES, FRAME_WORDS, clearFrameOutputs,
-} from '../../src/papr/frame.js';
+import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_LO, F_OPCODE, F_OUT_HI, F_OUT_LO, F_REASON, F_RET, F_SEQ, F_VCPU, FRAME_BYTES, FRAME_WORDS, clearFrameOutputs } from '../../src/papr/frame.js';
+import { F_PENDING_REASON } from '../../src/shared-memory/frame-slots.js';
 import { H_GET_TCE, H_PUT_TCE } from '../../src/papr/hcalls.js';
 import { REASON_LOCK_CONTENDED, REASON_LOG_FULL, REASON_NO_TABLE } from '../../src/papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS, H_TOO_HARD } from '../../src/papr/return-codes.js';

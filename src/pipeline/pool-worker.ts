@@ -4,7 +4,11 @@
  * call a vCPU queued (frame FRAME_KERNEL), run the kernel step, and either answer the vCPU
  * itself or queue the call for the userspace step on the main thread, until the run stops.
  * Between calls it polls the pool's doorbell for a short adaptive window, then sleeps on it
- * (src/pipeline/halt-poll.ts), so a hop costs a spin when a core is free.
+ * (src/shared-memory/halt-poll.ts), so a hop costs a spin when a core is free.
+ *
+ * It is pipeline wiring, not virtual mode: it joins the kernel step (steps.ts, which calls
+ * src/virtmode's dispatch and handlers) to the hand-off words and injects faults, so it lives
+ * in the pipeline layer, and virtual mode imports nothing above it.
  *
  * piscina still owns the threads: it starts them, replaces one that dies, and rejects the
  * serve task of a dead worker, which is how the main thread learns to recover the call that
@@ -15,12 +19,13 @@ import { workerData } from 'piscina';
 import { THREAD_POOL, threadWord } from '../events/layout.js';
 import { EventWriter } from '../events/writer.js';
 import type { SharedRing } from '../events/ring.js';
-import { F_SLEEPING, F_STATE, FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
-import { wake } from '../pipeline/halt-poll.js';
-import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER } from '../pipeline/frame-states.js';
-import { H_POOL_BELL, H_POOL_SLEEPERS, H_SERVER, H_STOP, H_USER_BELL, handOffPoll, ringBell, type HandOffSetup } from '../pipeline/hand-off.js';
-import { TierMeter, type CostTable } from '../pipeline/costs.js';
-import { STEP_ANSWERED, kernelStep, type StepContext } from '../pipeline/steps.js';
+import { FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
+import { F_SLEEPING, F_STATE } from '../shared-memory/frame-slots.js';
+import { wake } from '../shared-memory/halt-poll.js';
+import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER } from './frame-states.js';
+import { H_POOL_BELL, H_POOL_SLEEPERS, H_SERVER, H_STOP, H_USER_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
+import { TierMeter, type CostTable } from './costs.js';
+import { STEP_ANSWERED, kernelStep, type StepContext } from './steps.js';
 import { TceTables, type SharedMachine } from '../shared-memory/tce-tables.js';
 
 export interface PoolSetup {
