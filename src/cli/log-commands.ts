@@ -57,7 +57,9 @@ export function replayCommand(argv: string[], out: (line: string) => void): numb
   out(`calls: ${r.callsEntered} entered, ${r.callsCompleted} completed; table writes: ${r.writes}`);
   for (const [key, t] of r.tables) out(`  table ${key}: ${t.size} non-zero entries rebuilt`);
   for (const b of r.chainBreaks) {
-    out(`  write chain broken at record ${b.record}: ${b.table}[${b.index}] held ${hex(b.expectedOld)}, the write says it held ${hex(b.loggedOld)}`);
+    out(b.run === undefined
+      ? `  write chain broken at record ${b.record}: ${b.table}[${b.index}] held ${hex(b.expectedOld)}, the write says it held ${hex(b.loggedOld)}`
+      : `  write chain broken at record ${b.record}: the run of writes from ${b.table}[${b.index}] found ${b.run.expected}, the record says ${b.run.logged}`);
   }
   for (const mm of r.mismatches) out(`  ${mm.table}[${mm.index}]: rebuilt ${hex(mm.rebuilt)}, recorded ${hex(mm.recorded)}`);
   if (log.unfinished !== null) out(`unfinished: ${log.unfinished}`);

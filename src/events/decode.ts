@@ -13,7 +13,7 @@ import { ioctlKindName } from '../host/ioctl-kinds.js';
 import type { TableRef, TcesimEvent, ThreadRef } from './events.js';
 import {
   FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
-  KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_TABLE_MOVED, KIND_IOMMU_REPLAY, KIND_VCPU_TOTALS, KIND_WRITE, KIND_IOCTL, KIND_HOST_MEMORY, KIND_HOST_FINAL, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU, R_F64_CALL_COST,
+  KIND_FILL, KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_TABLE_MOVED, KIND_IOMMU_REPLAY, KIND_VCPU_TOTALS, KIND_WRITE, KIND_IOCTL, KIND_HOST_MEMORY, KIND_HOST_FINAL, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU, R_F64_CALL_COST,
   RECORD_WORDS, headFlags, headKind, headReason, headTier,
 } from './layout.js';
 
@@ -70,6 +70,12 @@ export class EventDecoder {
         return;
       case KIND_WRITE:
         out.push({ type: 'table-write', vcpu, seq, thread, tier: tierName(headTier(head)), table: tableOf(headFlags(head), u(0)), index: u(1), old: big(2), value: big(4) });
+        return;
+      case KIND_FILL:
+        out.push({
+          type: 'table-fill', vcpu, seq, thread, tier: tierName(headTier(head)), table: tableOf(headFlags(head), u(0)), index: u(1), count: u(2),
+          value: big(3), step: big(5), changed: u(7), oldDigest: p(8),
+        });
         return;
       case KIND_COMPLETE:
         out.push({ type: 'hcall-completed', vcpu, seq, thread, tier: tierName(headTier(head)), ret: p(0), retName: returnCodeName(p(0)), out: big(1), costNs: time, wallUs: this.f64[R_F64_WALL] as number });

@@ -70,6 +70,23 @@ export interface TableWrite extends CallId {
   readonly value: bigint;
 }
 
+/**
+ * A run of table writes in one record: entries index .. index + count - 1, entry index + k
+ * written with value + k·step (mod 2^64), in index order. `changed` of them changed their
+ * entry; `oldDigest` is the sum of entryDigest() over the values they replaced (src/shared-memory/write-log.ts).
+ */
+export interface TableFill extends CallId {
+  readonly type: 'table-fill';
+  readonly tier: TierName;
+  readonly table: TableRef;
+  readonly index: number;
+  readonly count: number;
+  readonly value: bigint;
+  readonly step: bigint;
+  readonly changed: number;
+  readonly oldDigest: number;
+}
+
 export interface HcallCompleted extends CallId {
   readonly type: 'hcall-completed';
   readonly tier: TierName;
@@ -160,7 +177,7 @@ export interface MappingReplayed {
 }
 
 export type TcesimEvent =
-  | HcallEntered | TierTried | Escalated | Retried | TableWrite | HcallCompleted
+  | HcallEntered | TierTried | Escalated | Retried | TableWrite | TableFill | HcallCompleted
   | TableCreated | FinalEntry | FinalTablesEnd | VcpuFinished | HostIoctl | HostMemoryChanged | HostFinal
   | TableMoved | MappingReplayed;
 

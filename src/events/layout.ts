@@ -102,6 +102,17 @@ export const KIND_TABLE_MOVED = 14;
 /** One live mapping QEMU replayed to the IOMMU listeners: P0 LIOBN, P1 entry index, P2/P3 the TCE lo/hi. */
 export const KIND_IOMMU_REPLAY = 15;
 
+/**
+ * A run of table writes in one record (log version 2): entries P1 .. P1 + P2 - 1 of table P0
+ * were written, in index order, entry P1 + k with value + k·step (mod 2^64): P3/P4 the first
+ * value lo/hi, P5/P6 the step lo/hi (0 for an H_STUFF_TCE). P7: how many of those writes
+ * changed their entry. P8: the sum of entryDigest() over the old values (src/shared-memory/write-log.ts),
+ * so a replay still checks that every write found what the log says the table held. Flag
+ * FLAG_HW as in WRITE.
+ */
+export const KIND_FILL = 16;
+export { entryDigest } from '../shared-memory/write-log.js';
+
 /** Flags. WRITE/SNAPSHOT/TABLE: the table is a hardware IOMMU table (id = its index). */
 export const FLAG_HW = 1;
 /** CALL: the call wrote the guest-view entry; P8/P9 is the old value. */

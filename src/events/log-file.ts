@@ -10,7 +10,17 @@ import { RECORD_BYTES, RECORD_WORDS } from './layout.js';
 import { OutputWriteError } from './write-error.js';
 
 export const LOG_MAGIC = 'TCESLOG\0';
-export const LOG_VERSION = 1;
+/** Version 2 added FILL records (a run of table writes in one record); version 1 logs read the same. */
+export const LOG_VERSION = 2;
+/** The versions this tcesim reads. */
+export const LOG_VERSIONS_READ: readonly number[] = [1, 2];
+
+/** The error for a log of a version this tcesim does not read, or null. */
+export function logVersionError(path: string, version: number): LogFormatError | null {
+  if (LOG_VERSIONS_READ.includes(version)) return null;
+  return new LogFormatError(`${path}: log version ${version}, this tcesim reads versions ${LOG_VERSIONS_READ.join(' and ')}` +
+    (version > LOG_VERSION ? ' (written by a newer tcesim)' : ''));
+}
 /** magic (8) + version (4) + record bytes (4) + metadata bytes (4) + reserved (4). */
 const FIXED_HEADER = 24;
 
@@ -117,7 +127,8 @@ export function readLogFile(path: string): LogFile {
       throw new LogFormatError(`${path}: not a tcesim event log (bad magic)`);
     }
     const version = fixed.readUInt32LE(8);
-    if (version !== LOG_VERSION) throw new LogFormatError(`${path}: log version ${version}, this tcesim reads version ${LOG_VERSION}`);
+    const versionError = logVersionError(path, version);
+    if (versionError !== null) throw versionError;
     if (fixed.readUInt32LE(12) !== RECORD_BYTES) throw new LogFormatError(`${path}: record size ${fixed.readUInt32LE(12)}, expected ${RECORD_BYTES}`);
     const metaLen = fixed.readUInt32LE(16);
     const start = Math.ceil((FIXED_HEADER + metaLen) / 8) * 8;

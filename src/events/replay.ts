@@ -6,20 +6,29 @@
  */
 import { EventDecoder } from './decode.js';
 import type { TableRef, TcesimEvent } from './events.js';
-import { RECORD_WORDS } from './layout.js';
+import { RECORD_WORDS, entryDigest } from './layout.js';
+
+const U64 = 0xffffffffffffffffn;
+const LO32 = 0xffffffffn;
 
 export type TableKey = string;
 export function tableKey(t: TableRef): TableKey {
   return `${t.kind}:0x${t.id.toString(16)}`;
 }
 
-/** A write whose old value was not what the table held at that point of the log. */
+/**
+ * A write whose old value was not what the table held at that point of the log. For a FILL
+ * record (a run of writes) `index` is the run's first entry and the old values are compared
+ * as the sum of their entryDigest() values, with how many writes changed their entry (`run`).
+ */
 export interface ChainBreak {
   readonly record: number;
   readonly table: TableKey;
   readonly index: number;
   readonly expectedOld: bigint;
   readonly loggedOld: bigint;
+  /** For a run of writes: the digests and changed counts compared, e.g. "digest 0x1234 changed 3". */
+  readonly run?: { readonly expected: string; readonly logged: string };
 }
 
 export interface EntryMismatch {
@@ -117,6 +126,30 @@ export class TableReplay {
         }
         if (e.value === 0n) t.delete(e.index);
         else t.set(e.index, e.value);
+        break;
+      }
+      case 'table-fill': {
+        this.writes += e.count;
+        const key = tableKey(e.table);
+        const t = tableFor(this.tables, key);
+        let digest = 0;
+        let changed = 0;
+        let value = e.value;
+        for (let k = 0; k < e.count; k++) {
+          const index = e.index + k;
+          const current = t.get(index) ?? 0n;
+          digest = (digest + entryDigest(index, Number(current & LO32), Number(current >> 32n))) | 0;
+          if (current !== value) changed++;
+          if (value === 0n) t.delete(index);
+          else t.set(index, value);
+          value = (value + e.step) & U64;
+        }
+        if (((digest | 0) !== (e.oldDigest | 0) || changed !== e.changed) && this.chainBreaks.length < MAX_REPORTED) {
+          this.chainBreaks.push({
+            record: r, table: key, index: e.index, expectedOld: BigInt(digest >>> 0), loggedOld: BigInt(e.oldDigest >>> 0),
+            run: { expected: `digest 0x${(digest >>> 0).toString(16)} changed ${changed}`, logged: `digest 0x${(e.oldDigest >>> 0).toString(16)} changed ${e.changed}` },
+          });
+        }
         break;
       }
       case 'final-entry':

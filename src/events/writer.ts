@@ -6,15 +6,21 @@
  *   H_TOO_HARD (log-full); nothing is written.
  * - 'wait': tiers that may sleep wait for the consumer to make room.
  * - a function: the consumer's own thread drains the ring itself, then retries.
+ *
+ * Writes to consecutive entries of one table whose values step evenly (an H_STUFF_TCE, a
+ * Linux H_PUT_TCE_INDIRECT list) are logged as one FILL record per run, in one reserved slot,
+ * published before the table lock is released (releaseWrites). Only on threads whose death
+ * ends the run (vCPU threads, the main thread): a virtual-mode pool worker ('wait') may die
+ * mid-call and be recovered, so it logs each write as it makes it.
  */
 import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_LO, F_OPCODE, F_SEQ, F_VCPU } from '../papr/frame.js';
 import { F_RES_END, F_RES_POS } from '../shared-memory/frame-slots.js';
 import { TIER_REALMODE } from '../papr/tiers.js';
 import type { WriteLog } from '../shared-memory/write-log.js';
 import {
-  FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY, KIND_WRITE,
-  R_F64_CALL_COST, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_P6, R_P7, R_SEQ, R_THREAD, R_VCPU,
-  RECORD_WORDS, recordHead,
+  FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_FILL, KIND_PAD, KIND_RETRY, KIND_WRITE,
+  R_F64_CALL_COST, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_P6, R_P7, R_P8, R_SEQ, R_THREAD, R_VCPU,
+  RECORD_WORDS, entryDigest, recordHead,
 } from './layout.js';
 import { EventRing, type SharedRing } from './ring.js';
 
@@ -48,6 +54,27 @@ export class EventWriter implements WriteLog {
   thread = 0;
   /** Frame where a worker that may crash mirrors its write reservation, or null. */
   private tracked: Int32Array | null = null;
+  /** Whether runs of writes become FILL records (not on a thread that may die and be recovered). */
+  readonly coalesces: boolean;
+  /**
+   * The run of writes not yet published (runCount 0: none): it holds the reserved slot at
+   * `pos`. Values as unsigned 32-bit halves; the step is set by the run's second write.
+   */
+  private runCount = 0;
+  private runHw = false;
+  private runTable = 0;
+  private runIndex = 0;
+  private runLo = 0;
+  private runHi = 0;
+  private lastLo = 0;
+  private lastHi = 0;
+  private stepLo = 0;
+  private stepHi = 0;
+  private runChanged = 0;
+  private runDigest = 0;
+  /** The old value of a run's first write (a run of one is published as a plain WRITE record). */
+  private firstOldLo = 0;
+  private firstOldHi = 0;
 
   constructor(shared: SharedRing, readonly policy: FullPolicy) {
     this.ring = new EventRing(shared);
@@ -56,6 +83,7 @@ export class EventWriter implements WriteLog {
     this.mayWait = policy !== 'fail';
     this.drainSelf = typeof policy === 'function' ? policy : null;
     this.noWaitMax = maxNoWaitRecords(this.ring.capacity);
+    this.coalesces = policy !== 'wait';
   }
 
   /**
@@ -75,6 +103,7 @@ export class EventWriter implements WriteLog {
 
   /** Records appended from now on belong to this call and tier. */
   bind(vcpu: number, seq: number, tier: number): void {
+    if (this.runCount !== 0) this.flushRun();
     this.vcpu = vcpu;
     this.seq = seq;
     this.tier = tier;
@@ -111,6 +140,7 @@ export class EventWriter implements WriteLog {
    * of at most a quarter of the ring.
    */
   reserveWrites(n: number): boolean {
+    if (this.runCount !== 0) this.flushRun();
     if (n <= 0) {
       // An empty reservation, mirrored too: crash recovery must not see an older one.
       this.end = this.pos;
@@ -130,15 +160,15 @@ export class EventWriter implements WriteLog {
   }
 
   recordWrite(hw: boolean, table: number, index: number, oldHi: number, oldLo: number, newHi: number, newLo: number): void {
-    if (this.pos === this.end) {
-      // Only tiers that may wait reserve in chunks; for the others the reservation was an upper bound.
-      if (this.pending <= 0 || !this.mayWait) throw new Error('table write without a reserved event record');
-      const chunk = this.pending > this.noWaitMax ? this.noWaitMax : this.pending;
-      this.pos = this.reserve(chunk);
-      this.end = (this.pos + chunk) | 0;
-      this.pending -= chunk;
-      this.mirror();
+    if (this.coalesces) {
+      this.addRun(hw, table, index, 1, newHi, newLo, oldLo !== newLo || oldHi !== newHi ? 1 : 0, entryDigest(index, oldLo, oldHi));
+      if (this.runCount === 1) {
+        this.firstOldLo = oldLo;
+        this.firstOldHi = oldHi;
+      }
+      return;
     }
+    this.slot();
     const p = this.pos;
     const o = this.start(p, KIND_WRITE, this.tier, 0, hw ? FLAG_HW : 0);
     const w = this.words;
@@ -153,8 +183,94 @@ export class EventWriter implements WriteLog {
     if (this.tracked !== null) this.tracked[F_RES_POS] = this.pos;
   }
 
+  recordFill(hw: boolean, table: number, index: number, count: number, hi: number, lo: number, changed: number, digest: number): void {
+    if (!this.coalesces) throw new Error('recordFill on a writer that logs each write');
+    if (count > 0) this.addRun(hw, table, index, count, hi, lo, changed, digest);
+  }
+
+  /**
+   * `count` writes of hi:lo from entry `index` (count 1: any value): they extend the pending
+   * run when they continue it (the next entries, each value one step on), else the run is
+   * published and a new one starts.
+   */
+  private addRun(hw: boolean, table: number, index: number, count: number, hi: number, lo: number, changed: number, digest: number): void {
+    const uLo = lo >>> 0;
+    const uHi = hi >>> 0;
+    if (this.runCount !== 0 && hw === this.runHw && table === this.runTable && index === this.runIndex + this.runCount) {
+      // value - last, mod 2^64, in 32-bit halves.
+      const dLo = (uLo - this.lastLo) >>> 0;
+      const dHi = (uHi - this.lastHi - (uLo < this.lastLo ? 1 : 0)) >>> 0;
+      const first = this.runCount === 1;
+      // Several writes of one value continue only a run whose step is 0.
+      if ((first || (dLo === this.stepLo && dHi === this.stepHi)) && (count === 1 || (dLo === 0 && dHi === 0))) {
+        if (first) {
+          this.stepLo = dLo;
+          this.stepHi = dHi;
+        }
+        this.runCount += count;
+        this.lastLo = uLo;
+        this.lastHi = uHi;
+        this.runChanged += changed;
+        this.runDigest = (this.runDigest + digest) | 0;
+        return;
+      }
+    }
+    if (this.runCount !== 0) this.flushRun();
+    this.slot();
+    this.runCount = count;
+    this.runHw = hw;
+    this.runTable = table;
+    this.runIndex = index;
+    this.runLo = this.lastLo = uLo;
+    this.runHi = this.lastHi = uHi;
+    this.stepLo = 0;
+    this.stepHi = 0;
+    this.runChanged = changed;
+    this.runDigest = digest | 0;
+  }
+
+  /** A reserved slot at `pos` for the next write record (the next chunk of the reservation when it is used up). */
+  private slot(): void {
+    if (this.pos !== this.end) return;
+    // Only tiers that may wait reserve in chunks; for the others the reservation was an upper bound.
+    if (this.pending <= 0 || !this.mayWait) throw new Error('table write without a reserved event record');
+    const chunk = this.pending > this.noWaitMax ? this.noWaitMax : this.pending;
+    this.pos = this.reserve(chunk);
+    this.end = (this.pos + chunk) | 0;
+    this.pending -= chunk;
+    this.mirror();
+  }
+
+  /** Publish the pending run in its slot: one WRITE record for a single write, else one FILL record. */
+  private flushRun(): void {
+    const p = this.pos;
+    const single = this.runCount === 1;
+    const o = this.start(p, single ? KIND_WRITE : KIND_FILL, this.tier, 0, this.runHw ? FLAG_HW : 0);
+    const w = this.words;
+    w[o + R_P0] = this.runTable;
+    w[o + R_P1] = this.runIndex;
+    if (single) {
+      w[o + R_P2] = this.firstOldLo;
+      w[o + R_P3] = this.firstOldHi;
+      w[o + R_P4] = this.runLo;
+      w[o + R_P5] = this.runHi;
+    } else {
+      w[o + R_P2] = this.runCount;
+      w[o + R_P3] = this.runLo;
+      w[o + R_P4] = this.runHi;
+      w[o + R_P5] = this.stepLo;
+      w[o + R_P6] = this.stepHi;
+      w[o + R_P7] = this.runChanged;
+      w[o + R_P8] = this.runDigest;
+    }
+    this.ring.publish(p);
+    this.pos = (p + 1) | 0;
+    this.runCount = 0;
+  }
+
   /** Publish the reserved records no write used as padding; before the table lock is released. */
   releaseWrites(): void {
+    if (this.runCount !== 0) this.flushRun();
     const w = this.words;
     while (this.pos !== this.end) {
       const p = this.pos;
@@ -170,6 +286,7 @@ export class EventWriter implements WriteLog {
 
   /** The call entered; `tier` is the first tier tried. False only under 'fail' with a full ring. */
   enter(f: Int32Array, opcodeWord: number, tier: number, clockNs: number): boolean {
+    if (this.runCount !== 0) this.flushRun();
     const p = this.reserve(1);
     if (p < 0) return false;
     const o = this.start(p, KIND_ENTER, tier, 0, 0);
@@ -181,6 +298,7 @@ export class EventWriter implements WriteLog {
   }
 
   escalate(from: number, reason: number, to: number, costNs: number): boolean {
+    if (this.runCount !== 0) this.flushRun();
     const p = this.reserve(1);
     if (p < 0) return false;
     const o = this.start(p, KIND_ESCALATE, from, reason, 0);
@@ -191,6 +309,7 @@ export class EventWriter implements WriteLog {
   }
 
   retry(tier: number, reason: number, attempt: number): boolean {
+    if (this.runCount !== 0) this.flushRun();
     const p = this.reserve(1);
     if (p < 0) return false;
     const o = this.start(p, KIND_RETRY, tier, reason, 0);
@@ -200,6 +319,7 @@ export class EventWriter implements WriteLog {
   }
 
   complete(tier: number, ret: number, outLo: number, outHi: number, costNs: number, wallUs: number): boolean {
+    if (this.runCount !== 0) this.flushRun();
     const p = this.reserve(1);
     if (p < 0) return false;
     const o = this.start(p, KIND_COMPLETE, tier, 0, 0);
@@ -221,6 +341,7 @@ export class EventWriter implements WriteLog {
    * Made while the table lock is held, so the record takes the write's place in the table's order.
    */
   reserveCall(): number {
+    if (this.runCount !== 0) this.flushRun();
     return this.ring.tryReserve(1);
   }
 
@@ -250,6 +371,7 @@ export class EventWriter implements WriteLog {
 
   /** Main thread only: append an already encoded record (tables, snapshots). */
   appendRaw(src: Int32Array, at: number): void {
+    if (this.runCount !== 0) this.flushRun();
     const p = this.reserve(1);
     if (p < 0) throw new Error('event ring full');
     const o = this.ring.offset(p);

@@ -10,7 +10,7 @@
  * exactly. Real mode's one-record calls (CALL) carry the same clock and cost. Deterministic
  * for a seed, like every modelled figure.
  */
-import type { Escalated, HcallCompleted, HcallEntered, Retried, TableWrite, TcesimEvent, ThreadRef } from '../events/events.js';
+import type { Escalated, HcallCompleted, HcallEntered, Retried, TableFill, TableWrite, TcesimEvent, ThreadRef } from '../events/events.js';
 import type { ReasonName } from '../papr/reasons.js';
 import type { TierName } from '../papr/tiers.js';
 import { hex } from '../papr/u64.js';
@@ -134,6 +134,9 @@ export class CallTimeline {
       case 'table-write':
         this.write(e);
         return;
+      case 'table-fill':
+        this.fill(e);
+        return;
       case 'hcall-completed':
         this.complete(e);
         return;
@@ -194,6 +197,17 @@ export class CallTimeline {
     else run.writes++;
     run.writer = e.thread;
     if (run.listed.length < LISTED_WRITES) run.listed.push(`${e.table.kind}:${hex(e.table.id)}[${e.index}] ${hex(e.old)} -> ${hex(e.value)}`);
+  }
+
+  /** A run of writes in one record: counted as its writes, listed as one line. */
+  private fill(e: TableFill): void {
+    const run = this.currentRun(e.vcpu, e.seq);
+    if (run === null) return;
+    if (e.table.kind === 'hardware') run.hwWrites += e.count;
+    else run.writes += e.count;
+    run.writer = e.thread;
+    const step = e.step === 0n ? '' : ` step ${hex(e.step)}`;
+    if (run.listed.length < LISTED_WRITES) run.listed.push(`${e.table.kind}:${hex(e.table.id)}[${e.index}..${e.index + e.count - 1}] -> ${hex(e.value)}${step} (${e.changed} changed)`);
   }
 
   private complete(e: HcallCompleted): void {

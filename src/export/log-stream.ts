@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { LogFormatError } from '../events/decode.js';
 import { RECORD_BYTES, RECORD_WORDS } from '../events/layout.js';
-import { LOG_MAGIC, LOG_VERSION } from '../events/log-file.js';
+import { LOG_MAGIC, logVersionError } from '../events/log-file.js';
 
 /** magic (8) + version (4) + record bytes (4) + description bytes (4) + reserved (4), as in log-file.ts. */
 const FIXED_HEADER = 24;
@@ -42,7 +42,8 @@ export class LogStream {
         throw new LogFormatError(`${path}: not a tcesim event log (bad magic)`);
       }
       const version = fixed.readUInt32LE(8);
-      if (version !== LOG_VERSION) throw new LogFormatError(`${path}: log version ${version}, this tcesim reads version ${LOG_VERSION}`);
+      const versionError = logVersionError(path, version);
+      if (versionError !== null) throw versionError;
       if (fixed.readUInt32LE(12) !== RECORD_BYTES) throw new LogFormatError(`${path}: record size ${fixed.readUInt32LE(12)}, expected ${RECORD_BYTES}`);
       const metaLen = fixed.readUInt32LE(16);
       this.start = Math.ceil((FIXED_HEADER + metaLen) / 8) * 8;

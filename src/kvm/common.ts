@@ -5,7 +5,9 @@ import { F_LOCKED } from '../shared-memory/frame-slots.js';
 import { REASON_LOCK_CONTENDED, REASON_LOG_FULL, REASON_MISALIGNED_TCE, REASON_OUTSIDE_RAM } from '../papr/reasons.js';
 import { H_PARAMETER, H_SUCCESS, H_TOO_HARD } from '../papr/return-codes.js';
 import { tceAddressAligned, tceGpaLo, tceHasPermission } from '../papr/rules.js';
+import { S_DATA, S_LIOBN, slotBase } from '../shared-memory/layout.js';
 import { sleepLock, spinTryLock, unlock } from '../shared-memory/lock.js';
+import { entryDigest } from '../shared-memory/write-log.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
 import { kvmHwValidate } from './hardware.js';
@@ -74,4 +76,54 @@ export function kvmTcePut(ab: KvmAbilities, t: TceTables, slot: number, index: n
     t.allocatePage(slot, page);
   }
   t.writeEntry(slot, index, hi, lo);
+}
+
+/**
+ * kvmTcePut for every entry of [index, end) with one value (H_STUFF_TCE's loop), by backing
+ * page: a page that is missing stays so for a zero (or is left to a tier that may allocate),
+ * exactly as kvmTcePut decides entry by entry. On a thread whose log takes runs of writes the
+ * entries are stored in one tight loop and logged as one run per page; elsewhere each write is
+ * logged as kvmTcePut logs it.
+ */
+export function kvmTceFill(ab: KvmAbilities, t: TceTables, slot: number, index: number, end: number, hi: number, lo: number): void {
+  const log = t.writeLog;
+  const per = t.entriesPerPage;
+  for (let i = index; i < end;) {
+    const page = t.pageOf(i);
+    const pageEnd = (page + 1) * per;
+    const stop = pageEnd < end ? pageEnd : end;
+    if (!t.pageAllocated(slot, page)) {
+      if ((hi === 0 && lo === 0) || !ab.mayAllocate) {
+        i = stop;
+        continue;
+      }
+      t.allocatePage(slot, page);
+    }
+    if (log === null || !log.coalesces || stop - i === 1) {
+      for (let k = i; k < stop; k++) t.writeEntry(slot, k, hi, lo);
+    } else {
+      storeRun(t, slot, i, stop, hi, lo);
+    }
+    i = stop;
+  }
+}
+
+/** Store hi:lo into entries [from, to) and log them as one run (the log coalesces). */
+function storeRun(t: TceTables, slot: number, from: number, to: number, hi: number, lo: number): void {
+  const data = t.data;
+  const b = slotBase(slot);
+  const hi32 = hi | 0;
+  const lo32 = lo | 0;
+  let changed = 0;
+  let digest = 0;
+  for (let i = from, w = ((t.control[b + S_DATA] as number) + from) * 2; i < to; i++, w += 2) {
+    const oldLo = data[w] as number;
+    const oldHi = data[w + 1] as number;
+    if (oldLo !== lo32 || oldHi !== hi32) changed++;
+    digest = (digest + entryDigest(i, oldLo, oldHi)) | 0;
+    data[w] = lo32;
+    data[w + 1] = hi32;
+  }
+  t.statWrites += to - from;
+  (t.writeLog as NonNullable<TceTables['writeLog']>).recordFill(false, t.control[b + S_LIOBN] as number, from, to - from, hi, lo, changed, digest);
 }

@@ -13,7 +13,7 @@ import { toBoundedNumber } from '../papr/u64.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { KvmAbilities } from './abilities.js';
 import { kvmHwUnmapRange, kvmHwWritable } from './hardware.js';
-import { kvmTcePut, lockTable, reserveLocked, unlockTable } from './common.js';
+import { kvmTceFill, lockTable, reserveLocked, unlockTable } from './common.js';
 import { punt } from './punt.js';
 
 export function kvmStuffTce(ab: KvmAbilities, t: TceTables, f: Int32Array): number {
@@ -42,11 +42,29 @@ export function kvmStuffTce(ab: KvmAbilities, t: TceTables, f: Int32Array): numb
   return ret;
 }
 
-/** The table writes a stuff of entries [index, end) can make: guest-view entries, then hardware ones. */
+/**
+ * The write records a stuff of entries [index, end) can need: guest-view entries, then hardware
+ * ones. A log that takes runs needs one per backing page written at most (hardware tables
+ * attached: one per write, as they interleave).
+ */
 function stuffWrites(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number, index: number, end: number): number {
   const clearing = u32(f, F_ARG_HI) === 0 && u32(f, F_ARG_LO) === 0;
-  const guest = clearing || !ab.mayAllocate ? t.allocatedEntries(slot, index, end) : end - index;
-  return guest + (end - index) * (t.writesPerEntry(slot) - 1);
+  const onlyAllocated = clearing || !ab.mayAllocate;
+  const perEntry = t.writesPerEntry(slot);
+  if (perEntry === 1 && t.writeLog !== null && t.writeLog.coalesces) return writtenPages(t, slot, index, end, onlyAllocated);
+  const guest = onlyAllocated ? t.allocatedEntries(slot, index, end) : end - index;
+  return guest + (end - index) * (perEntry - 1);
+}
+
+/** Backing pages over entries [index, end) (only those present, when `onlyAllocated`). */
+function writtenPages(t: TceTables, slot: number, index: number, end: number, onlyAllocated: boolean): number {
+  if (index >= end) return 0;
+  const first = t.pageOf(index);
+  const last = t.pageOf(end - 1);
+  if (!onlyAllocated) return last - first + 1;
+  let n = 0;
+  for (let p = first; p <= last; p++) if (t.pageAllocated(slot, p)) n++;
+  return n;
 }
 
 function stuffLocked(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number, index: number, npages: number, entries: number): number {
@@ -60,6 +78,6 @@ function stuffLocked(ab: KvmAbilities, t: TceTables, f: Int32Array, slot: number
   // Entries past the window (first-page-only check) would be outside the table: not written.
   const end = Math.min(index + npages, entries);
   kvmHwUnmapRange(t, slot, index, end);
-  for (let i = index; i < end; i++) kvmTcePut(ab, t, slot, i, hi, lo);
+  kvmTceFill(ab, t, slot, index, end, hi, lo);
   return H_SUCCESS;
 }

@@ -5,7 +5,7 @@
  * events, so a run of millions of calls is summed without building an object per event.
  */
 import {
-  FLAG_WROTE, KIND_CALL, R_F64_CALL_COST, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_RETRY, KIND_VCPU_TOTALS, KIND_WRITE, R_F64_HCALL_NS,
+  FLAG_WROTE, KIND_CALL, R_F64_CALL_COST, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_RETRY, KIND_VCPU_TOTALS, KIND_WRITE, KIND_FILL, R_F64_HCALL_NS,
   R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_VCPU, RECORD_WORDS, headFlags, headKind,
   headReason, headTier,
 } from '../events/layout.js';
@@ -164,6 +164,15 @@ export class CallStats implements RecordSink {
             this.writesByTier[tier]!++;
             // Old value P2/P3, new value P4/P5.
             if (words[o + R_P0 + 2] !== words[o + R_P0 + 4] || words[o + R_P0 + 3] !== words[o + R_P0 + 5]) this.changesByTier[tier]!++;
+          }
+          break;
+        }
+        case KIND_FILL: {
+          // A run of writes: P2 how many, P7 how many changed their entry.
+          const tier = headTier(head);
+          if (tier < 3) {
+            this.writesByTier[tier] = (this.writesByTier[tier] as number) + (words[o + R_P0 + 2] as number);
+            this.changesByTier[tier] = (this.changesByTier[tier] as number) + (words[o + R_P0 + 7] as number);
           }
           break;
         }

@@ -6,7 +6,7 @@
  */
 import type { RecordSink } from '../events/drain.js';
 import {
-  FLAG_HW, HOST_CHARGE, HOST_PIN, HOST_REFUND, HOST_UNPIN, KIND_HOST_FINAL, KIND_HOST_MEMORY, KIND_IOCTL, KIND_WRITE, RECORD_WORDS,
+  FLAG_HW, HOST_CHARGE, HOST_PIN, HOST_REFUND, HOST_UNPIN, KIND_HOST_FINAL, KIND_HOST_MEMORY, KIND_IOCTL, KIND_WRITE, KIND_FILL, RECORD_WORDS,
   R_HEAD, R_P0, headFlags, headKind, headTier,
 } from '../events/layout.js';
 import { errnoName } from '../host/errno.js';
@@ -24,10 +24,13 @@ export class HwWriteCounter implements RecordSink {
   records(words: Int32Array, count: number): void {
     for (let r = 0; r < count; r++) {
       const head = words[r * RECORD_WORDS + R_HEAD] as number;
-      if (headKind(head) !== KIND_WRITE || (headFlags(head) & FLAG_HW) === 0) continue;
-      this.count++;
+      const kind = headKind(head);
+      if ((kind !== KIND_WRITE && kind !== KIND_FILL) || (headFlags(head) & FLAG_HW) === 0) continue;
+      // A FILL record is a run of P2 writes.
+      const n = kind === KIND_FILL ? (words[r * RECORD_WORDS + R_P0 + 2] as number) : 1;
+      this.count += n;
       const tier = headTier(head);
-      if (tier < 3) this.byTier[tier] = (this.byTier[tier] as number) + 1;
+      if (tier < 3) this.byTier[tier] = (this.byTier[tier] as number) + n;
     }
   }
 }
