@@ -3,7 +3,7 @@
  * real-mode one-record call names its table by LIOBN and its entry by ioba, so the decoder
  * keeps the geometry of every table it has seen created.
  */
-import { hcallName } from '../papr/hcalls.js';
+import { MACHINE_EVENT_ROW, hcallName } from '../papr/hcalls.js';
 import { reasonName } from '../papr/reasons.js';
 import { H_SUCCESS, returnCodeName } from '../papr/return-codes.js';
 import { tierName } from '../papr/tiers.js';
@@ -12,7 +12,7 @@ import { errnoName } from '../host/errno.js';
 import { ioctlKindName } from '../host/ioctl-kinds.js';
 import type { TableRef, TcesimEvent, ThreadRef } from './events.js';
 import {
-  FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
+  FLAG_HW, FLAG_MACHINE_EVENT, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
   KIND_FILL, KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_TABLE_MOVED, KIND_IOMMU_REPLAY, KIND_VCPU_TOTALS, KIND_WRITE, KIND_IOCTL, KIND_HOST_MEMORY, KIND_HOST_FINAL, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU, R_F64_CALL_COST,
   RECORD_WORDS, headFlags, headKind, headReason, headTier,
 } from './layout.js';
@@ -58,7 +58,10 @@ export class EventDecoder {
     switch (kind) {
       case KIND_PAD: return;
       case KIND_ENTER:
-        out.push({ type: 'hcall-entered', vcpu, seq, thread, opcode: u(0), hcall: hcallName(u(0)), liobn: big(1), ioba: big(3), arg: big(5), npages: big(7), clockNs: time });
+        out.push({
+          type: 'hcall-entered', vcpu, seq, thread, opcode: u(0), hcall: hcallName((headFlags(head) & FLAG_MACHINE_EVENT) !== 0 ? MACHINE_EVENT_ROW : u(0)),
+          liobn: big(1), ioba: big(3), arg: big(5), npages: big(7), clockNs: time,
+        });
         out.push({ type: 'tier-tried', vcpu, seq, thread, tier: tierName(headTier(head)) });
         return;
       case KIND_ESCALATE:

@@ -117,6 +117,8 @@ export { entryDigest } from '../shared-memory/write-log.js';
 export const FLAG_HW = 1;
 /** CALL: the call wrote the guest-view entry; P8/P9 is the old value. */
 export const FLAG_WROTE = 2;
+/** ENTER: the call is a machine event (src/userspace/h-machine-event.ts), not a guest's hypercall. */
+export const FLAG_MACHINE_EVENT = 4;
 
 export const NO_TIER = 0xff;
 

@@ -14,11 +14,11 @@
  * mid-call and be recovered, so it logs each write as it makes it.
  */
 import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_LO, F_OPCODE, F_SEQ, F_VCPU } from '../papr/frame.js';
-import { F_RES_END, F_RES_POS } from '../shared-memory/frame-slots.js';
+import { F_MACHINE_EVENT, F_RES_END, F_RES_POS } from '../shared-memory/frame-slots.js';
 import { TIER_REALMODE } from '../papr/tiers.js';
 import type { WriteLog } from '../shared-memory/write-log.js';
 import {
-  FLAG_HW, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_FILL, KIND_PAD, KIND_RETRY, KIND_WRITE,
+  FLAG_HW, FLAG_MACHINE_EVENT, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_FILL, KIND_PAD, KIND_RETRY, KIND_WRITE,
   R_F64_CALL_COST, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_P1, R_P2, R_P3, R_P4, R_P5, R_P6, R_P7, R_P8, R_SEQ, R_THREAD, R_VCPU,
   RECORD_WORDS, entryDigest, recordHead,
 } from './layout.js';
@@ -289,7 +289,7 @@ export class EventWriter implements WriteLog {
     if (this.runCount !== 0) this.flushRun();
     const p = this.reserve(1);
     if (p < 0) return false;
-    const o = this.start(p, KIND_ENTER, tier, 0, 0);
+    const o = this.start(p, KIND_ENTER, tier, 0, f[opcodeWord + F_MACHINE_EVENT] !== 0 ? FLAG_MACHINE_EVENT : 0);
     const w = this.words;
     for (let i = 0; i < 9; i++) w[o + R_P0 + i] = f[opcodeWord + i] as number;
     this.f64[(o >> 1) + R_F64_TIME] = clockNs;

@@ -22,7 +22,13 @@ export function isHcallName(name: string): name is HcallName {
   return (HCALL_NAMES as readonly string[]).includes(name);
 }
 
-/** The name of a TCE hcall opcode, or its hex form for anything else. */
+/**
+ * The report's row key for machine events (src/userspace/h-machine-event.ts): no 32-bit opcode,
+ * so a guest hcall with the event's opcode is a row of its own.
+ */
+export const MACHINE_EVENT_ROW = 2 ** 32;
+
+/** The name of a TCE hcall opcode (or MACHINE_EVENT_ROW), or its hex form for anything else. */
 export function hcallName(opcode: number): string {
   switch (opcode) {
     case H_GET_TCE: return 'H_GET_TCE';
@@ -31,8 +37,7 @@ export function hcallName(opcode: number): string {
     case H_PUT_TCE_INDIRECT: return 'H_PUT_TCE_INDIRECT';
     // KVMPPC_H_RTAS (src/papr/rtas.ts): how the guest makes RTAS calls such as DDW's.
     case 0xf000: return 'H_RTAS';
-    // tcesim's private opcode for a machine event in a run (src/userspace/h-machine-event.ts).
-    case 0xf0f1: return 'QEMU_EVENT';
+    case MACHINE_EVENT_ROW: return 'QEMU_EVENT';
     default: return `0x${(opcode >>> 0).toString(16)}`;
   }
 }

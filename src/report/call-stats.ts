@@ -5,12 +5,13 @@
  * events, so a run of millions of calls is summed without building an object per event.
  */
 import {
-  FLAG_WROTE, KIND_CALL, R_F64_CALL_COST, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_RETRY, KIND_VCPU_TOTALS, KIND_WRITE, KIND_FILL, R_F64_HCALL_NS,
+  FLAG_MACHINE_EVENT, FLAG_WROTE, KIND_CALL, R_F64_CALL_COST, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_RETRY, KIND_VCPU_TOTALS, KIND_WRITE, KIND_FILL, R_F64_HCALL_NS,
   R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_VCPU, RECORD_WORDS, headFlags, headKind,
   headReason, headTier,
 } from '../events/layout.js';
 import { build, type Histogram } from 'hdr-histogram-js';
 import type { RecordSink } from '../events/drain.js';
+import { MACHINE_EVENT_ROW } from '../papr/hcalls.js';
 
 /**
  * Latencies as an HDR histogram (hdr-histogram-js, as latency tools keep them): memory is
@@ -125,7 +126,7 @@ export class CallStats implements RecordSink {
       switch (kind) {
         case KIND_ENTER:
           this.entered++;
-          this.inFlight.set(words[o + R_VCPU] as number, (words[o + R_P0] as number) >>> 0);
+          this.inFlight.set(words[o + R_VCPU] as number, (headFlags(head) & FLAG_MACHINE_EVENT) !== 0 ? MACHINE_EVENT_ROW : (words[o + R_P0] as number) >>> 0);
           break;
         case KIND_CALL: {
           this.entered++;

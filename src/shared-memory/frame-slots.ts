@@ -30,3 +30,8 @@ export const F_RES_END = FRAME_REGISTER_WORDS + 11;
 export const F_ATTEMPT = FRAME_REGISTER_WORDS + 12;
 /** Nonzero while the vCPU sleeps waiting for its answer (src/shared-memory/halt-poll.ts wake()). */
 export const F_SLEEPING = FRAME_REGISTER_WORDS + 13;
+/**
+ * A machine event (src/userspace/h-machine-event.ts), or 0 for a guest's hypercall. Written by
+ * tcesim's event injection only, never from a guest's registers, so no hcall can pose as one.
+ */
+export const F_MACHINE_EVENT = FRAME_REGISTER_WORDS + 14;

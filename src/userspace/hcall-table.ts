@@ -1,11 +1,12 @@
 import { F_OPCODE } from '../papr/frame.js';
+import { F_MACHINE_EVENT } from '../shared-memory/frame-slots.js';
 import { H_GET_TCE, H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE, hcallName } from '../papr/hcalls.js';
 import { H_FUNCTION } from '../papr/return-codes.js';
 import { H_RTAS } from '../papr/rtas.js';
 import { userspaceHGetTce } from './h-get-tce.js';
 import { userspaceHPutTce } from './h-put-tce.js';
 import { userspaceHRtas } from './h-rtas.js';
-import { H_TCESIM_QEMU_EVENT, userspaceQemuEvent } from './h-machine-event.js';
+import { userspaceQemuEvent } from './h-machine-event.js';
 import { userspaceHPutTceIndirect } from './h-put-tce-indirect.js';
 import { userspaceHStuffTce } from './h-stuff-tce.js';
 import type { SpaprIommu } from './spapr-iommu.js';
@@ -25,12 +26,18 @@ export class HcallTable {
   }
 
   call(q: SpaprIommu, f: Int32Array): number {
+    // A machine event is told by the frame word only tcesim writes, never by its opcode.
+    if (f[F_MACHINE_EVENT] !== 0) return userspaceQemuEvent(q, f);
     const handler = this.handlers.get(f[F_OPCODE] as number);
     return handler === undefined ? H_FUNCTION : handler(q, f);
   }
 }
 
-/** The TCE hypercalls QEMU's sPAPR IOMMU registers (spapr_tce_table_class_init), and H_RTAS (spapr_rtas.c) for the DDW calls. */
+/**
+ * The TCE hypercalls QEMU's sPAPR IOMMU registers (spapr_tce_table_class_init), and H_RTAS
+ * (spapr_rtas.c) for the DDW calls. Machine events are no hcall: HcallTable.call takes them by
+ * their frame word.
+ */
 export function spaprTceHcalls(): HcallTable {
   const table = new HcallTable();
   table.register(H_PUT_TCE, userspaceHPutTce);
@@ -38,6 +45,5 @@ export function spaprTceHcalls(): HcallTable {
   table.register(H_STUFF_TCE, userspaceHStuffTce);
   table.register(H_PUT_TCE_INDIRECT, userspaceHPutTceIndirect);
   table.register(H_RTAS, userspaceHRtas);
-  table.register(H_TCESIM_QEMU_EVENT, userspaceQemuEvent);
   return table;
 }

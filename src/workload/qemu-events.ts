@@ -1,10 +1,12 @@
 /**
  * Machine events at chosen calls (`tcesim run --qemu-event CALL:OP:PHB[:GROUP]`): vCPU 0 makes
  * the event (src/userspace/h-machine-event.ts) as its call number CALL (0-based), in place of
- * a workload call, so the workload's calls after it come one later. Carried to the vCPUs in
+ * a workload call, so the workload's calls after it come one later. The event is marked by the
+ * frame word F_MACHINE_EVENT, which no workload (the guest) writes. Carried to the vCPUs in
  * the workload parameter `qemu-events` (items joined with `+`).
  */
 import { H_TCESIM_QEMU_EVENT, QEMU_EVENT_OPS, qemuEventCode, type QemuEventOp } from '../userspace/h-machine-event.js';
+import { F_MACHINE_EVENT } from '../shared-memory/frame-slots.js';
 import { setCall } from './frame-args.js';
 import type { Workload, WorkloadParams } from './workload.js';
 
@@ -64,8 +66,11 @@ export function withQemuEvents(w: Workload, params: WorkloadParams, vcpu: number
       if (inEvent && e !== undefined) {
         next++;
         setCall(f, H_TCESIM_QEMU_EVENT, qemuEventCode(e.op), 0, e.phb, 0, e.group, 0);
+        f[F_MACHINE_EVENT] = qemuEventCode(e.op);
         return;
       }
+      // Cleared before the guest's own call: only an injected event carries it.
+      f[F_MACHINE_EVENT] = 0;
       w.next(f);
     },
     answered(f: Int32Array): void {
