@@ -12,7 +12,10 @@ import { Bench } from 'tinybench';
 import { readFileSync } from 'node:fs';
 import type { Mode } from '../papr/tiers.js';
 import { DEFAULT_POLL_US } from '../shared-memory/halt-poll.js';
+import { HOP_NAMES, HOP_TO_USER } from '../pipeline/hop-times.js';
 import { defaultRunOptions, type RunOptions } from '../pipeline/run-options.js';
+import type { RunResult } from '../pipeline/run-result.js';
+import type { UserLoopSettings } from '../pipeline/user-loop.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
 import type { BenchmarkRecord } from '../regression/format.js';
 import { median } from '../regression/statistics.js';
@@ -27,12 +30,26 @@ import { SAMPLE_TRACE, benchTrace } from './trace-file.js';
 export const HOP_SPIN_ROW = 'hop: bare spin round trip';
 export const HOP_FUTEX_ROW = 'hop: bare futex round trip';
 export const hopRow = (pollUs: number): string => `hop: hand-off round trip poll-us=${pollUs}`;
-export const callsRow = (mode: Mode, vcpus: number, pollUs: number): string => `speed nic ${mode} ${vcpus}vcpu poll-us=${pollUs} steady calls/s`;
+/** A hop of a real run (src/pipeline/hop-times.ts): one way, from the sender's store to the receiver seeing it. */
+export const inRunHopRow = (mode: Mode, hop: string): string => `hop: in a ${mode} 1vcpu run, ${hop} one way`;
+export const callsRow = (mode: Mode, vcpus: number, pollUs: number, asyncMain = false): string =>
+  `speed nic ${mode} ${vcpus}vcpu poll-us=${pollUs}${asyncMain ? ' main-waits-async' : ''} steady calls/s`;
+/** The main thread woken through its event loop for every userspace call, as before src/pipeline/user-loop.ts. */
+const ASYNC_MAIN: Partial<UserLoopSettings> = { idleSlices: 0 };
 export const replayRow = (mode: Mode): string => `speed trace replay ${mode} end-to-end calls/s`;
 export const PARSE_BYTES_ROW = 'speed trace parse bytes ns/line';
 export const PARSE_TEXT_ROW = 'speed trace parse text ns/line';
 
 const HOP_MODES: readonly Mode[] = ['virtmode', 'userspace'];
+/** The hops a call makes in a run of each mode (virtual mode answers the vCPU itself). */
+/** vCPUs, poll-us and whether the main thread waits asynchronously, of each calls/s row of a mode. */
+function runConfigs(mode: Mode): [number, number, boolean][] {
+  return [
+    ...VCPU_COUNTS.map((v): [number, number, boolean] => [v, DEFAULT_POLL_US, false]), [1, 0, false],
+    ...(mode === 'userspace' ? [[1, DEFAULT_POLL_US, true] as [number, number, boolean]] : []),
+  ];
+}
+const hopsOf = (mode: Mode): string[] => HOP_NAMES.filter((_, h) => mode === 'userspace' || h !== HOP_TO_USER);
 const VCPU_COUNTS = [1, 2, 4];
 const REPLAY_MODES: readonly Mode[] = ['realmode', 'virtmode', 'userspace'];
 
@@ -54,8 +71,8 @@ export function speedSettings(quick: boolean): SpeedSettings {
 
 export function speedRowNames(): string[] {
   return [
-    HOP_SPIN_ROW, HOP_FUTEX_ROW, hopRow(0), hopRow(DEFAULT_POLL_US),
-    ...HOP_MODES.flatMap((m) => [...VCPU_COUNTS.map((v) => callsRow(m, v, DEFAULT_POLL_US)), callsRow(m, 1, 0)]),
+    HOP_SPIN_ROW, HOP_FUTEX_ROW, hopRow(0), hopRow(DEFAULT_POLL_US), ...HOP_MODES.flatMap((m) => hopsOf(m).map((h) => inRunHopRow(m, h))),
+    ...HOP_MODES.flatMap((m) => runConfigs(m).map(([v, p, a]) => callsRow(m, v, p, a))),
     ...REPLAY_MODES.map(replayRow), PARSE_BYTES_ROW, PARSE_TEXT_ROW,
   ];
 }
@@ -77,12 +94,12 @@ async function callsPerSec(o: RunOptions): Promise<number> {
  * thread start-up and JIT warm-up drop out (as the pipeline rows measure). NaN when noise made
  * the short run take as long as the long one.
  */
-async function steadyCallsPerSec(o: RunOptions): Promise<number> {
+async function steadyCallsPerSec(o: RunOptions, user: Partial<UserLoopSettings> = {}): Promise<{ callsPerSec: number; long: RunResult }> {
   const quarter = Math.max(1, Math.floor(o.calls / 4));
-  const short = await runThreaded({ ...o, calls: quarter });
-  const long = await runThreaded(o);
+  const short = await runThreaded({ ...o, calls: quarter }, undefined, undefined, {}, user);
+  const long = await runThreaded(o, undefined, undefined, {}, user);
   const ms = long.wallMs - short.wallMs;
-  return ms > 0 ? ((o.calls - quarter) * o.vcpus * 1000) / ms : NaN;
+  return { callsPerSec: ms > 0 ? ((o.calls - quarter) * o.vcpus * 1000) / ms : NaN, long };
 }
 
 function parseRows(timeMs: number): BenchmarkRecord[] {
@@ -127,47 +144,77 @@ export async function runSpeedRows(
   const records: BenchmarkRecord[] = [];
   const lines: string[] = [];
   let crowdedShare = 0;
-  const hop = async (name: string, f: () => Promise<{ times: Float64Array; crowdedShare: number }>): Promise<number> => {
-    if (!wanted(name)) return NaN;
-    progress(name);
-    const all: number[] = [];
-    for (let r = 0; r < s.repeats; r++) {
+  // The bare rows run in rounds (spin, futex, hand-off off, on; again), so a burst of load
+  // from elsewhere falls on every row alike rather than on one.
+  const bare: readonly [string, () => Promise<{ times: Float64Array; crowdedShare: number }>][] = [
+    [HOP_SPIN_ROW, () => hopTrips('spin', s.trips)],
+    [HOP_FUTEX_ROW, () => hopTrips('futex', s.trips)],
+    [hopRow(0), () => hopTrips('handoff', s.trips, 0)],
+    [hopRow(DEFAULT_POLL_US), () => hopTrips('handoff', s.trips, DEFAULT_POLL_US)],
+  ];
+  const bareTimes = new Map<string, number[]>();
+  for (let r = 0; r < Math.max(3, s.repeats); r++) {
+    for (const [name, f] of bare) {
+      if (!wanted(name)) continue;
+      if (r === 0) progress(name);
       const t = await f();
-      all.push(...t.times);
+      const all = bareTimes.get(name) ?? [];
+      for (const x of t.times) all.push(x);
+      bareTimes.set(name, all);
       if (name === hopRow(DEFAULT_POLL_US)) crowdedShare = Math.max(crowdedShare, t.crowdedShare);
     }
+  }
+  const hopUs = new Map<string, number>();
+  for (const [name] of bare) {
+    const all = bareTimes.get(name);
+    if (all === undefined) continue;
     records.push(benchmarkRecord(name, 'speed', 'us', false, 100, all));
-    return median(all);
-  };
-  const spin = await hop(HOP_SPIN_ROW, () => hopTrips('spin', s.trips));
-  const futex = await hop(HOP_FUTEX_ROW, () => hopTrips('futex', s.trips));
-  const off = await hop(hopRow(0), () => hopTrips('handoff', s.trips, 0));
-  const on = await hop(hopRow(DEFAULT_POLL_US), () => hopTrips('handoff', s.trips, DEFAULT_POLL_US));
-  const hopLines: string[][] = [];
-  for (const [name, us] of [[HOP_SPIN_ROW, spin], [HOP_FUTEX_ROW, futex], [hopRow(0), off], [hopRow(DEFAULT_POLL_US), on]] as const) {
-    if (Number.isFinite(us)) hopLines.push([name, formatFigure(us), Number.isFinite(spin) ? (us / spin).toFixed(1) : '-']);
+    hopUs.set(name, median(all));
   }
-  if (hopLines.length > 0) {
-    const crowdedNote = Number.isFinite(on) ? `; machine crowded (no polling) in ${(crowdedShare * 100).toFixed(0)}% of the polling row's samples` : '';
-    lines.push('', `hops: round trips between two worker threads, median us${crowdedNote}`);
-    lines.push(textTable(['round trip', 'median us', 'x bare spin'], hopLines, [0]));
-  }
+  const spin = hopUs.get(HOP_SPIN_ROW) ?? NaN;
+  const futex = hopUs.get(HOP_FUTEX_ROW) ?? NaN;
+  /** In-run hop medians of each 1-vCPU run (poll-us default), per row. */
+  const inRun = new Map<string, number[]>();
 
   const base: RunOptions = { ...defaultRunOptions(), workload: 'nic', seed: 1 };
   const runRows: string[][] = [];
   for (const mode of HOP_MODES) {
-    for (const [vcpus, pollUs] of [...VCPU_COUNTS.map((v) => [v, DEFAULT_POLL_US] as const), [1, 0] as const]) {
-      const name = callsRow(mode, vcpus, pollUs);
-      if (!wanted(name)) continue;
+    for (const [vcpus, pollUs, asyncMain] of runConfigs(mode)) {
+      const name = callsRow(mode, vcpus, pollUs, asyncMain);
+      const hopRows = vcpus === 1 && pollUs === DEFAULT_POLL_US && !asyncMain && hopsOf(mode).some((h) => wanted(inRunHopRow(mode, h)));
+      if (!wanted(name) && !hopRows) continue;
       progress(name);
       const samples: number[] = [];
       for (let r = 0; r < s.repeats; r++) {
-        const x = await steadyCallsPerSec({ ...base, mode, vcpus, calls: s.hopCalls, pollUs });
-        if (Number.isFinite(x)) samples.push(x);
+        const { callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: s.hopCalls, pollUs }, asyncMain ? ASYNC_MAIN : {});
+        if (Number.isFinite(callsPerSec)) samples.push(callsPerSec);
+        if (vcpus !== 1 || pollUs !== DEFAULT_POLL_US || asyncMain) continue;
+        for (const h of long.hops ?? []) {
+          if (h.count === 0) continue;
+          const row = inRunHopRow(mode, h.hop);
+          inRun.set(row, [...(inRun.get(row) ?? []), h.medianUs]);
+        }
       }
+      if (!wanted(name)) continue;
       records.push(benchmarkRecord(name, 'speed', 'calls/s', true, 100, samples, String(s.hopCalls)));
-      runRows.push([`nic ${mode}`, String(vcpus), String(pollUs), String(s.hopCalls), samples.length > 0 ? formatFigure(median(samples)) : 'noise']);
+      runRows.push([`nic ${mode}${asyncMain ? ' (main waits async)' : ''}`, String(vcpus), String(pollUs), String(s.hopCalls), samples.length > 0 ? formatFigure(median(samples)) : 'noise']);
     }
+  }
+  for (const mode of HOP_MODES) {
+    for (const hop of hopsOf(mode)) {
+      const row = inRunHopRow(mode, hop);
+      const meds = inRun.get(row);
+      if (meds === undefined || !wanted(row)) continue;
+      records.push(benchmarkRecord(row, 'speed', 'us', false, 100, meds, String(s.hopCalls)));
+      hopUs.set(row, median(meds));
+    }
+  }
+  if (hopUs.size > 0) {
+    const crowdedNote = hopUs.has(hopRow(DEFAULT_POLL_US)) ? `; machine crowded (no polling) in ${(crowdedShare * 100).toFixed(0)}% of the polling row's samples` : '';
+    lines.push('', `hops, median us: bare round trips between two worker threads, and each hop of a 1-vCPU run one way${crowdedNote}`);
+    lines.push(textTable(['hop', 'median us', 'x bare spin', 'x bare futex'], [...hopUs].map(([name, us]) => [
+      name, formatFigure(us), Number.isFinite(spin) ? (us / spin).toFixed(1) : '-', Number.isFinite(futex) ? (us / futex).toFixed(2) : '-',
+    ]), [0]));
   }
   const trace = REPLAY_MODES.some((m) => wanted(replayRow(m))) ? benchTrace(s.traceCalls) : null;
   for (const mode of REPLAY_MODES) {

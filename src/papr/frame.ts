@@ -38,7 +38,8 @@ export const F_SEQ = 15;
  * crash recovery): src/shared-memory/frame-slots.ts.
  */
 export const FRAME_REGISTER_WORDS = 16;
-export const FRAME_WORDS = 32;
+/** A whole number of 64-byte cache lines, so two vCPUs' frames never share one. */
+export const FRAME_WORDS = 48;
 export const FRAME_BYTES = FRAME_WORDS * 4;
 
 /** Read a u32 half back from its Int32 slot. */

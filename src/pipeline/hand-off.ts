@@ -7,6 +7,7 @@
  *     ^------------------ (FRAME_DONE, notify the frame's F_STATE) ----------------------'
  */
 import { HaltPoll, defaultSpinners, wake } from '../shared-memory/halt-poll.js';
+import { allocateHopTimes } from './hop-times.js';
 
 /** Counts calls queued for the pool; pool servers sleep on it. */
 export const H_POOL_BELL = 0;
@@ -31,10 +32,12 @@ export interface HandOffSetup {
   /** Largest polling window, microseconds; 0: never poll. */
   readonly pollUs: number;
   readonly spinners: number;
+  /** Each hop's times (hop-times.ts). */
+  readonly hopTimes: SharedArrayBuffer;
 }
 
 export function allocateHandOff(pollUs: number, spinners = defaultSpinners()): HandOffSetup {
-  return { words: new SharedArrayBuffer(HAND_OFF_WORDS * 4), pollUs, spinners };
+  return { words: new SharedArrayBuffer(HAND_OFF_WORDS * 4), pollUs, spinners, hopTimes: allocateHopTimes() };
 }
 
 export function handOffPoll(setup: HandOffSetup, words: Int32Array): HaltPoll {

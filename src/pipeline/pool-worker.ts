@@ -20,11 +20,12 @@ import { THREAD_POOL, threadWord } from '../events/layout.js';
 import { EventWriter } from '../events/writer.js';
 import type { SharedRing } from '../events/ring.js';
 import { FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
-import { F_SLEEPING, F_STATE } from '../shared-memory/frame-slots.js';
+import { F_HOP_F64, F_SLEEPING, F_STATE } from '../shared-memory/frame-slots.js';
 import { wake } from '../shared-memory/halt-poll.js';
 import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER } from './frame-states.js';
 import { H_POOL_BELL, H_POOL_SLEEPERS, H_SERVER, H_STOP, H_USER_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
 import { TierMeter, type CostTable } from './costs.js';
+import { HOP_TO_POOL, hopClockMs, recordHop } from './hop-times.js';
 import { STEP_ANSWERED, kernelStep, type StepContext } from './steps.js';
 import { TceTables, type SharedMachine } from '../shared-memory/tce-tables.js';
 
@@ -75,6 +76,7 @@ const frames = Array.from({ length: setup.vcpus }, (_, v) => ({
 }));
 const words = new Int32Array(setup.handOff.words);
 const poll = handOffPoll(setup.handOff, words);
+const hopTimes = new Int32Array(setup.handOff.hopTimes);
 let next = 0;
 
 /** Claim a queued call (round robin from the vCPU after the last one served), or -1. */
@@ -97,11 +99,13 @@ function claim(server: number): number {
 
 function serveCall(server: number, v: number): void {
   const { f, fd } = frames[v]!;
+  recordHop(hopTimes, HOP_TO_POOL, fd[F_HOP_F64] as number);
   w.track(f);
   const r = kernelStep(ctx, setup.firstTier, f, fd);
   w.track(null);
   // The call leaves this server before the server word is cleared: a crash in between finds
   // the frame no longer in the kernel step, and nothing to recover.
+  fd[F_HOP_F64] = hopClockMs();
   if (r === STEP_ANSWERED) {
     Atomics.store(f, F_STATE, FRAME_DONE);
     wake(f, F_STATE, f, F_SLEEPING);

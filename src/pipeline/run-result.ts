@@ -1,5 +1,6 @@
 import type { CallStats } from '../report/call-stats.js';
 import type { HostSummary } from '../report/host-report.js';
+import type { HopSummary } from './hop-times.js';
 import type { RunOptions } from './run-options.js';
 import type { VcpuTotals } from './vcpu.js';
 
@@ -20,4 +21,6 @@ export interface RunResult {
   readonly sharedTables: boolean;
   /** Hardware writes, pins, locked memory and ioctls, when devices were passed through. */
   readonly host?: HostSummary | null;
+  /** Each thread hop's count and median wall-clock time (hop-times.ts); absent inline. */
+  readonly hops?: readonly HopSummary[];
 }

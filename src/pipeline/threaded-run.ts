@@ -3,8 +3,9 @@
  * in its frame for the virtual-mode pool (piscina threads, each running one serve task) and,
  * if the kernel gives it up too, for the userspace step on this thread. The pool answers the
  * vCPU itself when it can. Every hand-off goes through shared memory: the receiver polls for a
- * short adaptive window, then sleeps (halt-poll.ts, hand-off.ts); this thread waits with
- * Atomics.waitAsync so its event loop keeps running.
+ * short adaptive window, then sleeps (halt-poll.ts, hand-off.ts). This thread serves the
+ * userspace step in short synchronous slices (a blocking Atomics.wait, no turn of the event
+ * loop per call) and lets its event loop run between them (user-loop.ts).
  *
  * A pool worker that dies mid-call is recovered here when piscina rejects its serve task: the
  * table lock it held is released, the log records it had reserved are padded, a RETRY record
@@ -17,16 +18,18 @@ import type { Observable } from 'rxjs';
 import type { TcesimEvent } from '../events/events.js';
 import { padAbandoned } from '../events/writer.js';
 import { F_SEQ } from '../papr/frame.js';
-import { F_LOCKED, F_RES_END, F_RES_POS, F_SLEEPING, F_STATE } from '../shared-memory/frame-slots.js';
+import { F_HOP_F64, F_LOCKED, F_RES_END, F_RES_POS, F_SLEEPING, F_STATE } from '../shared-memory/frame-slots.js';
 import { wake } from '../shared-memory/halt-poll.js';
 import { REASON_WORKER_CRASHED } from '../papr/reasons.js';
 import { TIER_VIRTMODE } from '../papr/tiers.js';
 import { unlock } from '../shared-memory/lock.js';
 import type { PoolSetup, ServeTask } from './pool-worker.js';
 import type { PoolSettings } from './pool-settings.js';
+import { defaultUserLoopSettings, type UserLoopSettings } from './user-loop.js';
 import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER, STOP_CALLS } from './frame-states.js';
 import { watchCores } from './core-watch.js';
 import { allocateHandOff, H_CROWDED, H_POOL_BELL, H_SERVER, H_STOP, H_USER_BELL, H_USER_SLEEPERS, handOffPoll, MAX_POOL_SERVERS, ringBell } from './hand-off.js';
+import { HOP_TO_USER, hopClockMs, hopSummaries, recordHop } from './hop-times.js';
 import { RunLifecycle } from './run-events.js';
 import { RunMachine } from './run-machine.js';
 import type { RunOptions } from './run-options.js';
@@ -38,10 +41,6 @@ import type { VcpuMessage, VcpuWorkerSetup } from './vcpu-worker.js';
 /** Tries of one call's kernel step before the run gives up on a pool that keeps dying. */
 const MAX_KERNEL_ATTEMPTS = 4;
 const DRAIN_INTERVAL_MS = 2;
-/** The longest this thread serves userspace calls back to back before it lets its event loop run. */
-const USER_YIELD_MS = 1;
-/** The longest this thread sleeps on the userspace doorbell before it looks again. */
-const USER_SLEEP_MS = 50;
 
 type WaitAsync = (word: Int32Array, index: number, value: number, timeoutMs: number) => { async: boolean; value: Promise<string> | string };
 /** Atomics.waitAsync (ES2024, in Node 20; not in this project's ES2022 lib types). */
@@ -54,8 +53,9 @@ const PROGRESS_INTERVAL_MS = 250;
  */
 export async function runThreaded(
   options: RunOptions, lifecycle = new RunLifecycle(), observe?: (events$: Observable<TcesimEvent>) => void,
-  pool: Partial<PoolSettings> = {},
+  pool: Partial<PoolSettings> = {}, userLoopSettings: Partial<UserLoopSettings> = {},
 ): Promise<RunResult> {
+  const us: UserLoopSettings = { ...defaultUserLoopSettings(), ...userLoopSettings };
   const ps: PoolSettings = {
     threads: options.poolThreads, atomics: options.poolAtomics, concurrentTasksPerWorker: options.poolTasksPerWorker, ...pool,
   };
@@ -95,8 +95,10 @@ export async function runThreaded(
   let start = 0;
   let finishedAt = 0;
 
+  const hopTimes = new Int32Array(handOff.hopTimes);
   const answer = (v: number): void => {
-    const f = frames[v]!.f;
+    const { f, fd } = frames[v]!;
+    fd[F_HOP_F64] = hopClockMs();
     Atomics.store(f, F_STATE, FRAME_DONE);
     wake(f, F_STATE, f, F_SLEEPING);
   };
@@ -138,6 +140,7 @@ export async function runThreaded(
     a.count++;
     recover(v, a.count, error);
     if (a.count >= MAX_KERNEL_ATTEMPTS) throw new Error(`vCPU ${v} call ${seq}: the virtual-mode pool died ${a.count} times`);
+    frames[v]!.fd[F_HOP_F64] = hopClockMs();
     Atomics.store(f, F_STATE, FRAME_KERNEL);
     ringBell(words, H_POOL_BELL);
   };
@@ -161,6 +164,7 @@ export async function runThreaded(
     for (let v = 0; v < n; v++) {
       const { f, fd } = frames[v]!;
       if (Atomics.load(f, F_STATE) !== FRAME_USER) continue;
+      recordHop(hopTimes, HOP_TO_USER, fd[F_HOP_F64] as number);
       userspaceStep(m.main, m.qemu, m.hcalls, f, fd);
       answer(v);
       served++;
@@ -168,14 +172,42 @@ export async function runThreaded(
     return served;
   };
 
-  /** This thread's side: serve userspace calls, polling the doorbell, then sleeping without blocking the event loop. */
+  /**
+   * This thread's side (user-loop.ts): serve userspace calls in slices, polling and then
+   * blocking in Atomics.wait within a slice, letting the event loop run between slices; after
+   * a few empty slices, wait with Atomics.waitAsync until calls come again.
+   */
   const mainPoll = handOffPoll(handOff, words);
+  const serveSlice = (end: number): number => {
+    let served = 0;
+    for (;;) {
+      const seen = Atomics.load(words, H_USER_BELL);
+      const k = serveUser();
+      served += k;
+      const t0 = performance.now();
+      if (t0 >= end || stopping) return served;
+      if (k > 0) continue;
+      if (mainPoll.poll(words, H_USER_BELL, seen, false)) continue;
+      Atomics.add(words, H_USER_SLEEPERS, 1);
+      const r = Atomics.wait(words, H_USER_BELL, seen, end - t0);
+      Atomics.sub(words, H_USER_SLEEPERS, 1);
+      if (r !== 'timed-out') mainPoll.adapt((performance.now() - t0) * 1e6);
+    }
+  };
   const userLoop = async (): Promise<void> => {
+    let idle = 0;
     let lastYield = performance.now();
     while (!stopping) {
+      if (idle < us.idleSlices) {
+        idle = serveSlice(performance.now() + us.sliceMs) > 0 ? 0 : idle + 1;
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = performance.now();
+        continue;
+      }
       const seen = Atomics.load(words, H_USER_BELL);
       if (serveUser() > 0) {
-        if (performance.now() - lastYield > USER_YIELD_MS) {
+        idle = 0;
+        if (performance.now() - lastYield > us.sliceMs) {
           await new Promise<void>((r) => setImmediate(r));
           lastYield = performance.now();
         }
@@ -184,7 +216,7 @@ export async function runThreaded(
       const t0 = performance.now();
       if (mainPoll.poll(words, H_USER_BELL, seen, false)) continue;
       Atomics.add(words, H_USER_SLEEPERS, 1);
-      const r = waitAsync(words, H_USER_BELL, seen, USER_SLEEP_MS);
+      const r = waitAsync(words, H_USER_BELL, seen, us.asyncSleepMs);
       if (r.async) await r.value;
       Atomics.sub(words, H_USER_SLEEPERS, 1);
       mainPoll.adapt((performance.now() - t0) * 1e6);
@@ -262,6 +294,6 @@ export async function runThreaded(
     options, vcpus: totals, wallMs, stats: m.stats, records: m.memory?.words() ?? null,
     // Deaths, not recovered calls: an injected death is counted by the worker that dies.
     recordCount: m.drain.drained, workerCrashes: Atomics.load(faultWords, 1) || crashes, sharedTables: m.spec.sharesTables, host: m.hostSummary(),
-    poolWrites: Atomics.load(faultWords, 0),
+    poolWrites: Atomics.load(faultWords, 0), hops: hopSummaries(hopTimes),
   };
 }

@@ -7,9 +7,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RH_TAIL } from '../events/layout.js';
 import { EventRing } from '../events/ring.js';
-import { F_SLEEPING, F_STATE, F_WALL_F64 } from '../shared-memory/frame-slots.js';
+import { F_HOP_F64, F_SLEEPING, F_STATE, F_WALL_F64 } from '../shared-memory/frame-slots.js';
 import { FRAME_DONE, FRAME_KERNEL, FRAME_LOCAL, STOP_CALLS } from './frame-states.js';
 import { H_POOL_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
+import { HOP_TO_VCPU, hopClockMs, recordHop } from './hop-times.js';
 import { STEP_NEXT, wallNowMs } from './steps.js';
 import { Vcpu, type VcpuSetup } from './vcpu.js';
 
@@ -30,6 +31,7 @@ const ring = new EventRing(setup.ring);
 const f = v.f;
 const words = new Int32Array(setup.handOff.words);
 const poll = handOffPoll(setup.handOff, words);
+const hopTimes = new Int32Array(setup.handOff.hopTimes);
 
 /**
  * Keep the ring from filling: outside any hypercall, wait while it is more than half full.
@@ -48,9 +50,11 @@ for (let seq = 0; seq < setup.calls; seq++) {
   }
   if (v.begin(seq) === STEP_NEXT) {
     v.fd[F_WALL_F64] = wallNowMs();
+    v.fd[F_HOP_F64] = hopClockMs();
     Atomics.store(f, F_STATE, FRAME_KERNEL);
     ringBell(words, H_POOL_BELL);
     poll.waitFor(f, F_STATE, FRAME_DONE, f, F_SLEEPING);
+    recordHop(hopTimes, HOP_TO_VCPU, v.fd[F_HOP_F64] as number);
     Atomics.store(f, F_STATE, FRAME_LOCAL);
   }
   v.end();

@@ -35,3 +35,5 @@ export const F_SLEEPING = FRAME_REGISTER_WORDS + 13;
  * tcesim's event injection only, never from a guest's registers, so no hcall can pose as one.
  */
 export const F_MACHINE_EVENT = FRAME_REGISTER_WORDS + 14;
+/** Float64 index (words 32..33): when the call was last handed to another thread, on the hop clock (src/pipeline/hop-times.ts). */
+export const F_HOP_F64 = (FRAME_REGISTER_WORDS + 16) / 2;

@@ -12,7 +12,9 @@ import { UsageError } from '../../src/cli/usage-error.js';
 import { crowded } from '../../src/pipeline/core-watch.js';
 import { HaltPoll, MAX_POLL_US, POLL_GROW_START_NS } from '../../src/shared-memory/halt-poll.js';
 import { checkRunOptions, defaultRunOptions } from '../../src/pipeline/run-options.js';
+import { HOP_TO_USER } from '../../src/pipeline/hop-times.js';
 import { runThreaded } from '../../src/pipeline/threaded-run.js';
+import type { UserLoopSettings } from '../../src/pipeline/user-loop.js';
 import type { Mode } from '../../src/papr/tiers.js';
 import { runFigures } from '../../src/report/report.js';
 import { options } from './support.js';
@@ -116,19 +118,34 @@ test('poll-us is checked: 0 .. MAX_POLL_US', () => {
 
 const MODES: Mode[] = ['realmode', 'virtmode', 'userspace'];
 
-test('polling off and on: the same modelled figures, escalation counts, answers and tables for a seed, in every mode', async () => {
+/** Every way the threads of a run can wait for each other: polling off, polling at most, the main thread always waiting asynchronously, and in slices at once. */
+const WAYS: readonly { name: string; pollUs: number; user: Partial<UserLoopSettings> }[] = [
+  { name: 'poll off', pollUs: 0, user: {} },
+  { name: 'poll max', pollUs: MAX_POLL_US, user: {} },
+  { name: 'main waits async', pollUs: 50, user: { idleSlices: 0 } },
+  { name: 'main serves in slices from the start', pollUs: 50, user: { idleSlices: 1_000_000, sliceMs: 0.5 } },
+];
+
+test('polling off and on, main thread waiting either way: the same modelled figures, escalation counts, answers and tables for a seed, in every mode', async () => {
   for (const mode of MODES) {
     const runs = [];
-    for (const pollUs of [0, MAX_POLL_US]) runs.push(await runThreaded(options({ mode, workload: 'mixed', vcpus: 2, calls: 600, seed: 11, pollUs })));
-    const [off, on] = runs.map((r) => ({ r, f: runFigures(r.stats) }));
-    assert.is(on!.f.modelledMs, off!.f.modelledMs, `${mode}: modelled time`);
-    assert.is(on!.f.modelledMBPerSec, off!.f.modelledMBPerSec, `${mode}: modelled MB/s`);
-    assert.equal(on!.f.escalations, off!.f.escalations, `${mode}: escalations`);
-    assert.equal(on!.f.answeredBy, off!.f.answeredBy, `${mode}: tiers`);
-    assert.equal(on!.r.vcpus, off!.r.vcpus, `${mode}: vCPU totals`);
-    const tables = (r: typeof on) => [...replayRecords(r!.r.records!, r!.r.recordCount).recorded!].map(([k, m]) => [k, [...m].sort((a, b) => a[0] - b[0])]).sort();
-    assert.equal(tables(on), tables(off), `${mode}: final tables`);
-    if (mode !== 'realmode') assert.ok(Object.values(off!.f.answeredBy).reduce((a, b) => a + (b ?? 0), 0) === 1200);
+    for (const way of WAYS) {
+      const r = await runThreaded(options({ mode, workload: 'mixed', vcpus: 2, calls: 600, seed: 11, pollUs: way.pollUs }), undefined, undefined, {}, way.user);
+      runs.push({ r, f: runFigures(r.stats), way: way.name });
+    }
+    const off = runs[0]!;
+    const tables = (r: typeof off) => [...replayRecords(r.r.records!, r.r.recordCount).recorded!].map(([k, m]) => [k, [...m].sort((a, b) => a[0] - b[0])]).sort();
+    for (const on of runs.slice(1)) {
+      const what = `${mode}, ${on.way} against poll off`;
+      assert.is(on.f.modelledMs, off.f.modelledMs, `${what}: modelled time`);
+      assert.is(on.f.modelledMBPerSec, off.f.modelledMBPerSec, `${what}: modelled MB/s`);
+      assert.equal(on.f.escalations, off.f.escalations, `${what}: escalations`);
+      assert.equal(on.f.answeredBy, off.f.answeredBy, `${what}: tiers`);
+      assert.equal(on.r.vcpus, off.r.vcpus, `${what}: vCPU totals`);
+      assert.equal(tables(on), tables(off), `${what}: final tables`);
+    }
+    if (mode !== 'realmode') assert.ok(Object.values(off.f.answeredBy).reduce((a, b) => a + (b ?? 0), 0) === 1200);
+    if (mode === 'userspace') assert.is(off.r.hops?.[HOP_TO_USER]?.count, 1200, 'every call of mode userspace made the hop to the main thread');
   }
 });
 
