@@ -16,22 +16,25 @@ export interface BatchOptions {
   /** Runs before each sample, outside the timed window (e.g. to empty an event ring). */
   readonly before?: () => void;
   /**
-   * Test hook: nanoseconds of busy-waiting added per call, inside the timed window, so the row
-   * reads as slower by about that much per call.
+   * Test hook: the batch made this many percent slower, by busy-waiting inside the timed window
+   * for that share of the time its calls just took: the row's code taking 10% longer, whatever
+   * the load did to that batch (a fixed number of ns per call would be a smaller share of a
+   * batch slowed by the load than of an undisturbed one).
    */
-  readonly delayNsPerCall?: number;
+  readonly slowdownPercent?: number;
 }
 
 /** A tinybench task function: one sample is `calls` runs of `body`, reported per call. */
 export function batched(calls: number, body: BatchBody, options: BatchOptions = {}): () => FnReturnedObject {
   const before = options.before;
-  const delayMs = ((options.delayNsPerCall ?? 0) * calls) / 1e6;
+  const slowdown = (options.slowdownPercent ?? 0) / 100;
   return () => {
     if (before !== undefined) before();
     const t0 = performance.now();
     body(calls);
-    if (delayMs > 0) {
-      const until = performance.now() + delayMs;
+    if (slowdown > 0) {
+      const now = performance.now();
+      const until = now + (now - t0) * slowdown;
       while (performance.now() < until) { /* busy-wait: the deliberate slowdown */ }
     }
     const ms = performance.now() - t0;

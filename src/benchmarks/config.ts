@@ -4,6 +4,7 @@
  * chosen rows down on purpose to check that a comparison catches it.
  */
 import type { Mode } from '../papr/tiers.js';
+import { speedSettings, type SpeedSettings } from './speed-rows.js';
 import type { CostTable } from '../pipeline/costs.js';
 import { defaultRunOptions } from '../pipeline/run-options.js';
 import type { JsonValue } from '../regression/format.js';
@@ -12,8 +13,20 @@ export interface MicroSettings {
   /** tinybench time budget per row, ms. */
   readonly timeMs: number;
   readonly warmupMs: number;
-  /** Calls per tinybench sample: batching keeps its ~55 ns per-sample overhead out of the figure. */
+  /**
+   * Most calls in one tinybench sample (a batch): batching keeps its ~55 ns per-sample overhead
+   * out of the figure. The vCPU-step rows' event ring is sized for it.
+   */
   readonly batch: number;
+  /**
+   * How long one batch should take, us: each row's calls per batch are sized to it from a timed
+   * pass after the warm-up (at most `batch`). Equal durations matter for the ratio to the store,
+   * timed in pairs of batches: a 1.4 ms INDIRECT batch beside a 40 us store batch is preempted
+   * far more often than its partner on a loaded machine, and its ratio read 32-86 from one
+   * process to the next; a cheap row gets more calls per batch, so the clock's own cost and
+   * resolution stay far below the figure.
+   */
+  readonly batchUs: number;
   /**
    * Worker processes the rows run in, one after another (micro-process.ts): each gives one
    * figure per row, and a comparison judges the variation between processes. At least 4, so a
@@ -55,10 +68,10 @@ export interface ProfileSettings {
   readonly ringRecords: number;
 }
 
-/** Test hook: a busy-wait added to each measured call of the in-thread rows whose name matches. */
+/** Test hook: the in-thread rows whose name matches made `percent` slower (a busy-wait in each timed batch, batch.ts). */
 export interface DelaySettings {
   readonly rows: RegExp;
-  readonly nsPerCall: number;
+  readonly percent: number;
 }
 
 export interface SuiteConfig {
@@ -70,6 +83,8 @@ export interface SuiteConfig {
   /** The same in quick and full runs, so any two bench files have comparable profiles. */
   readonly profile: ProfileSettings;
   readonly delay: DelaySettings | null;
+  /** Samples and run sizes of the speed rows (src/benchmarks/speed-rows.ts). */
+  readonly speed: SpeedSettings;
   /** Cost-table overrides for every run (they change modelled figures, never paths). */
   readonly costs: Partial<CostTable>;
 }
@@ -78,30 +93,37 @@ export interface SuiteConfig {
 export const DEFAULT_PROFILE: ProfileSettings = { vcpus: 2, callsPerVcpu: 4000, seed: 1, ringRecords: defaultRunOptions().ringRecords };
 
 /**
- * Under a minute on a 2-core machine: the in-thread rows in 5 worker processes, 3 repeats of
- * each pipeline run (a median of 3; too few for a verdict on pipeline figures).
+ * Under a minute on a 2-core machine (it was 155 s, two thirds of it 108 threaded pipeline
+ * runs). What a quick run is for: the in-thread rows, judged by `compare` on many short worker
+ * processes (the spread between processes, not a long run in one, is what a verdict needs);
+ * every workload and mode through the threaded pipeline once with 1 vCPU, whose modelled
+ * figures are exact and compared exactly (its wall-clock figures, one sample each, are printed
+ * but never get a verdict: a full run has the repeats for that, and the 2-vCPU runs); and each
+ * speed row once, on shorter runs.
  */
 export function quickConfig(): SuiteConfig {
   return {
     quick: true,
     filter: null,
-    micro: { timeMs: 150, warmupMs: 50, batch: 2000, processes: 5, minSamples: 300 },
-    pipeline: { repeats: 3, vcpuCounts: [1, 2], targetMs: 60, minCalls: 400, maxCalls: 400_000, trips: 500, seed: 1 },
+    micro: { timeMs: 30, warmupMs: 10, batch: 8000, batchUs: 100, processes: 10, minSamples: 30 },
+    pipeline: { repeats: 1, vcpuCounts: [1], targetMs: 15, minCalls: 400, maxCalls: 400_000, trips: 500, seed: 1 },
     profile: DEFAULT_PROFILE,
     delay: null,
+    speed: { ...speedSettings(true), traceCalls: 100_000 },
     costs: {},
   };
 }
 
-/** A few minutes: 10 worker processes for the in-thread rows, 5 repeats, so a pipeline figure can reach significance. */
+/** A few minutes: 16 worker processes for the in-thread rows, 5 repeats, so a pipeline figure can reach significance. */
 export function fullConfig(): SuiteConfig {
   return {
     quick: false,
     filter: null,
-    micro: { timeMs: 600, warmupMs: 150, batch: 2000, processes: 10, minSamples: 1000 },
+    micro: { timeMs: 300, warmupMs: 100, batch: 8000, batchUs: 100, processes: 16, minSamples: 200 },
     pipeline: { repeats: 5, vcpuCounts: [1, 2], targetMs: 400, minCalls: 2000, maxCalls: 2_000_000, trips: 2000, seed: 1 },
     profile: DEFAULT_PROFILE,
     delay: null,
+    speed: speedSettings(false),
     costs: {},
   };
 }
@@ -119,7 +141,8 @@ export function configRecord(c: SuiteConfig): { readonly [key: string]: JsonValu
       callsPerVcpuByMode: c.pipeline.callsPerVcpuByMode === undefined ? null : { ...c.pipeline.callsPerVcpuByMode },
     },
     profile: { ...c.profile },
-    delay: c.delay === null ? null : { rows: c.delay.rows.source, nsPerCall: c.delay.nsPerCall },
+    delay: c.delay === null ? null : { rows: c.delay.rows.source, percent: c.delay.percent },
+    speed: { ...c.speed },
     costs,
   };
 }

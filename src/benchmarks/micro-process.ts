@@ -28,8 +28,8 @@ export interface MicroProcesses {
 }
 
 /**
- * The job in a worker thread (its own V8 isolate: its own JIT decisions and heap), for when no
- * process can be started: a parent with a very large address space (a test runner that has made
+ * The job in a worker thread (its own V8 isolate: its own JIT decisions and heap, but the
+ * parent's V8 flags), for when no process can be started: a parent with a very large address space (a test runner that has made
  * many machines) cannot fork under the kernel's overcommit heuristic (ENOMEM).
  */
 function runThread(job: MicroWorkerJob): Promise<MicroWorkerAnswer> {
@@ -42,9 +42,20 @@ function runThread(job: MicroWorkerJob): Promise<MicroWorkerAnswer> {
   });
 }
 
+/**
+ * V8 flags of every worker process. Without concurrent recompilation, optimized code is built on
+ * the main thread when a function gets hot, instead of on a background thread and installed
+ * whenever that thread got a core: on a loaded machine that timing changed which code each
+ * process ended up running, and a row's figure with it (H_STUFF_TCE npages=1 read 7.5-10.1x the
+ * store from one process to the next, 8.0-8.5x with this flag; H_GET_TCE switched from 1.64 to
+ * 1.44 midway through one process). With it, what a process compiles depends on the code it
+ * runs, which is what a comparison of two builds is about, far more than on the host's load.
+ */
+export const WORKER_V8_FLAGS: readonly string[] = ['--no-concurrent-recompilation'];
+
 function runWorker(job: MicroWorkerJob, onThreads: () => void): Promise<MicroWorkerAnswer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...WORKER_V8_FLAGS, WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOMEM' && e.code !== 'EAGAIN') {
         reject(e);
@@ -81,7 +92,7 @@ export async function runMicroProcesses(
   const samples = new Map<string, number>(rows.map((r) => [r, 0]));
   const storeRatios = new Map<string, number[]>();
   const job: MicroWorkerJob = {
-    rows, settings, costs, delay: delay === null ? null : { rows: delay.rows.source, nsPerCall: delay.nsPerCall },
+    rows, settings, costs, delay: delay === null ? null : { rows: delay.rows.source, percent: delay.percent },
   };
   let threads = 0;
   for (let p = 0; p < processes; p++) {

@@ -17,7 +17,7 @@ export interface MicroWorkerJob {
   readonly settings: MicroSettings;
   readonly costs: CostTable;
   /** The test hook of config.ts, its regular expression as source. */
-  readonly delay: { readonly rows: string; readonly nsPerCall: number } | null;
+  readonly delay: { readonly rows: string; readonly percent: number } | null;
 }
 
 export interface MicroWorkerAnswer {
@@ -34,12 +34,14 @@ export interface MicroWorkerAnswer {
    */
   readonly storeRatio: Readonly<Record<string, number>>;
   readonly samples: Readonly<Record<string, number>>;
+  /** Row name -> calls per batch this process sized for it. */
+  readonly calls: Readonly<Record<string, number>>;
 }
 
-function pairedRatio(row: RealmodeRow, store: RealmodeRow, settings: MicroSettings, delayNs: number): number {
-  const n = settings.batch;
-  const timeRow = batched(n, row.body, { delayNsPerCall: delayNs, ...(row.before !== undefined ? { before: row.before } : {}) });
-  const timeStore = batched(n, store.body, store.before !== undefined ? { before: store.before } : {});
+function pairedRatio(row: RealmodeRow, rowCalls: number, store: RealmodeRow, storeCalls: number, settings: MicroSettings, slowdownPercent: number): number {
+  // Each side's batch fills settings.batchUs (micro.ts batchCalls), so both are as exposed to preemption.
+  const timeRow = batched(rowCalls, row.body, { slowdownPercent, ...(row.before !== undefined ? { before: row.before } : {}) });
+  const timeStore = batched(storeCalls, store.body, store.before !== undefined ? { before: store.before } : {});
   const ratios: number[] = [];
   const until = performance.now() + settings.timeMs;
   while (ratios.length < settings.minSamples || performance.now() < until) {
@@ -53,21 +55,24 @@ function pairedRatio(row: RealmodeRow, store: RealmodeRow, settings: MicroSettin
 // A process of its own (its job as argv[2]), or, where a process cannot be started, a worker thread (its job as workerData).
 const job = (parentPort !== null ? workerData : JSON.parse(process.argv[2] ?? 'null')) as MicroWorkerJob | null;
 if (job === null) throw new Error('micro-worker needs its job as JSON');
-const delay = job.delay === null ? null : { rows: new RegExp(job.delay.rows), nsPerCall: job.delay.nsPerCall };
+const delay = job.delay === null ? null : { rows: new RegExp(job.delay.rows), percent: job.delay.percent };
 const rows = realmodeRows(job.costs, job.settings.batch).filter((r) => job.rows.includes(r.name));
 const results = runMicro(rows, job.settings, delay);
 const store = rows.find((r) => r.name === BARE_STORE_ROW);
+const calls = new Map(results.map((r) => [r.record.name, r.calls]));
 const storeRatio: Record<string, number> = {};
 if (store !== undefined) {
   for (const row of rows) {
     if (row === store) continue;
-    storeRatio[row.name] = pairedRatio(row, store, job.settings, delay !== null && delay.rows.test(row.name) ? delay.nsPerCall : 0);
+    const slowdown = delay !== null && delay.rows.test(row.name) ? delay.percent : 0;
+    storeRatio[row.name] = pairedRatio(row, calls.get(row.name) ?? job.settings.batch, store, calls.get(store.name) ?? job.settings.batch, job.settings, slowdown);
   }
 }
 const answer: MicroWorkerAnswer = {
   fastest: Object.fromEntries(results.map((r) => [r.record.name, Math.min(...r.record.samples)])),
   storeRatio,
   samples: Object.fromEntries(results.map((r) => [r.record.name, r.record.samples.length])),
+  calls: Object.fromEntries(calls),
 };
 if (parentPort !== null) parentPort.postMessage(answer);
 else process.stdout.write(`${JSON.stringify(answer)}\n`);

@@ -2,6 +2,7 @@
  * The in-thread rows under tinybench: one sample is a batch of calls, reported in ns per call.
  * Samples are kept (retainSamples) so a comparison can test them.
  */
+import { performance } from 'node:perf_hooks';
 import { Bench } from 'tinybench';
 import type { BenchmarkRecord } from '../regression/format.js';
 import { batched } from './batch.js';
@@ -12,6 +13,25 @@ import { benchmarkRecord } from './records.js';
 export interface MicroResult {
   readonly record: BenchmarkRecord;
   readonly entriesPerCall: number;
+  /** Calls in each of its batches (batchCalls). */
+  readonly calls: number;
+}
+
+/**
+ * Calls per batch for `row`: as many as fill settings.batchUs, from the fastest of a few timed
+ * short passes (the row is warm by then), between 16 and settings.batch.
+ */
+export function batchCalls(row: RealmodeRow, settings: MicroSettings): number {
+  const probe = 256;
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    row.before?.();
+    const t0 = performance.now();
+    row.body(probe);
+    best = Math.min(best, performance.now() - t0);
+  }
+  const nsPerCall = Math.max(1, (best * 1e6) / probe);
+  return Math.max(16, Math.min(settings.batch, Math.round((settings.batchUs * 1000) / nsPerCall)));
 }
 
 /** Runs `rows` (in order), each for its time budget; `progress` hears each row's name as it starts. */
@@ -33,9 +53,10 @@ export function runMicro(
     const bench = new Bench({
       name: 'realmode', time: settings.timeMs, warmupTime: settings.warmupMs, iterations: settings.minSamples, throws: true, retainSamples: true,
     });
-    const delayNs = delay !== null && delayed !== null && delayed.test(row.name) ? delay.nsPerCall : 0;
-    const options = { delayNsPerCall: delayNs, ...(row.before !== undefined ? { before: row.before } : {}) };
-    bench.add(row.name, batched(settings.batch, row.body, options));
+    const slowdownPercent = delay !== null && delayed !== null && delayed.test(row.name) ? delay.percent : 0;
+    const options = { slowdownPercent, ...(row.before !== undefined ? { before: row.before } : {}) };
+    const calls = batchCalls(row, settings);
+    bench.add(row.name, batched(calls, row.body, options));
     bench.runSync();
     const task = bench.getTask(row.name);
     const r = task?.result;
@@ -47,6 +68,7 @@ export function runMicro(
     results.push({
       record: benchmarkRecord(row.name, 'realmode', 'ns/call', false, 0, samples.map((ms) => ms * 1e6)),
       entriesPerCall: row.entriesPerCall,
+      calls,
     });
   }
   return results;

@@ -1,11 +1,15 @@
 /** The text `tcesim compare` prints for a Comparison. */
-import type { Comparison } from './compare.js';
+import { NOISE_FACTOR, type BenchmarkComparison, type Comparison } from './compare.js';
 import type { BenchFile } from './format.js';
 import { formatFigure, formatP, formatPercent, textTable } from './text-table.js';
 
 function describe(label: string, f: BenchFile): string {
   const rev = f.git.revision === 'unknown' ? 'revision unknown' : `${f.git.revision.slice(0, 12)}${f.git.dirty === true ? ' (dirty)' : ''}`;
   return `${label}: ${rev}, ${f.date}, node ${f.node}, ${f.machine.cpu} x${f.machine.cores}`;
+}
+
+function thresholdText(b: BenchmarkComparison): string {
+  return b.thresholdFrom === 'noise' ? `${b.thresholdPercent.toFixed(1)}% noise` : `${b.thresholdPercent}%`;
 }
 
 /** Lines for the comparison of `base` and `next`. */
@@ -17,12 +21,13 @@ export function formatComparison(c: Comparison, base: BenchFile, next: BenchFile
   if (base.options['quick'] !== next.options['quick']) {
     out.push(`note: base was a ${base.options['quick'] === true ? 'quick' : 'full'} run, new a ${next.options['quick'] === true ? 'quick' : 'full'} one: sample counts differ`);
   }
-  out.push(`verdict: Mann-Whitney p < ${c.options.alpha} and a change of the medians beyond the threshold (at least ${c.options.thresholdPercent}%)`);
+  out.push(`verdict: Mann-Whitney p < ${c.options.alpha} and a change of the medians beyond the threshold: at least ${c.options.thresholdPercent}%, ` +
+    `the row's own minimum, and ${NOISE_FACTOR} standard errors of the change (from the spread between samples, marked "noise")`);
   out.push('');
   if (c.benchmarks.length > 0) {
     out.push(textTable(['benchmark', 'unit', 'base median', 'new median', 'change', 'p-value', 'threshold', 'verdict'], c.benchmarks.map((b) => [
       b.name, b.unit, formatFigure(b.baseMedian), formatFigure(b.newMedian), formatPercent(b.changePercent),
-      b.exact ? 'exact' : `${formatP(b.p)}${b.testable ? '' : '*'}`, `${b.thresholdPercent}%`, b.verdict,
+      b.exact ? 'exact' : `${formatP(b.p)}${b.testable ? '' : '*'}`, thresholdText(b), b.verdict,
     ]), [1, 7]));
     if (c.benchmarks.some((b) => !b.testable)) {
       out.push(`* too few samples on a side for p < ${c.options.alpha} (the normal approximation needs about 4 per side): never a verdict`);

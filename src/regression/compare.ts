@@ -1,7 +1,10 @@
 /**
  * Comparing two bench files: per benchmark a verdict from the samples, and an exact diff of
- * the escalation profiles. A benchmark is slower (or faster) only when both hold:
- * - the Mann-Whitney test finds the two sample sets differ (p < alpha), and
+ * the escalation profiles. A benchmark is slower (or faster) only when all three hold:
+ * - the Mann-Whitney test finds the two sample sets differ (p < alpha);
+ * - the medians differ by more than NOISE_FACTOR standard errors of their difference, the
+ *   standard error estimated from the spread between the samples on each side (for the
+ *   in-thread rows, one sample per worker process: the variation between processes); and
  * - the medians differ by more than the threshold: the larger of the one asked for and the
  *   benchmark's own minimum (figures that cross threads are noisier on a shared machine).
  * Figures with no spread on either side (modelled figures of a deterministic run) need no
@@ -20,6 +23,36 @@ export interface CompareOptions {
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { thresholdPercent: 5, alpha: 0.05 };
 
+/**
+ * How many standard errors of the change a change must exceed. Fixed in advance, not fitted to
+ * any self-comparison: three standard errors, the usual bar for "not noise", which a change
+ * made only of noise (normal) passes 0.27% of the time; with about 10 judged rows in a quick
+ * bench file, that is one false verdict in some 40 comparisons of a build with itself, before
+ * the Mann-Whitney test and the threshold (both also required) cut it further.
+ */
+export const NOISE_FACTOR = 3;
+
+/** The scale factor that turns a median absolute deviation into a standard deviation (normal data). */
+const MAD_TO_SD = 1.4826;
+/** Standard error of a median over that of a mean, for large normal samples: sqrt(pi / 2). */
+const MEDIAN_SE_FACTOR = Math.sqrt(Math.PI / 2);
+
+/**
+ * Standard error of the relative change of the medians, in percent of the base median: each
+ * side's spread is its median absolute deviation (robust: one odd worker process does not
+ * inflate it), as a standard deviation, over its median; a median's standard error is
+ * sqrt(pi/2) times sd / sqrt(n). 0 when a side has no spread; Infinity with one sample a side.
+ */
+export function changeStandardError(base: readonly number[], next: readonly number[]): number {
+  const side = (xs: readonly number[]): number => {
+    if (xs.length < 2) return Infinity;
+    const m = median(xs);
+    const sd = (MAD_TO_SD * median(xs.map((x) => Math.abs(x - m)))) / Math.abs(m);
+    return (MEDIAN_SE_FACTOR * sd) ** 2 / xs.length;
+  };
+  return 100 * Math.sqrt(side(base) + side(next));
+}
+
 export type Verdict = 'faster' | 'slower' | 'unchanged';
 
 export interface BenchmarkComparison {
@@ -35,8 +68,12 @@ export interface BenchmarkComparison {
   readonly exact: boolean;
   /** Whether these sample counts can reach p < alpha at all. */
   readonly testable: boolean;
-  /** The threshold this benchmark was judged with (percent). */
+  /** Standard error of changePercent, from the spread between samples on each side (percent). */
+  readonly standardErrorPercent: number;
+  /** The threshold this benchmark was judged with (percent): the larger of the one asked for, its own minimum, and NOISE_FACTOR standard errors. */
   readonly thresholdPercent: number;
+  /** Which of those set it. */
+  readonly thresholdFrom: 'asked' | 'row minimum' | 'noise';
   readonly verdict: Verdict;
 }
 
@@ -89,7 +126,11 @@ export function compareBenchmark(base: BenchmarkRecord, next: BenchmarkRecord, o
   const exact = !hasSpread(base.samples) && !hasSpread(next.samples);
   const p = exact ? (baseMedian === newMedian ? 1 : 0) : mannWhitneyU(base.samples, next.samples).p;
   const testable = exact || smallestP(base.samples.length, next.samples.length) < options.alpha;
-  const thresholdPercent = Math.max(options.thresholdPercent, base.minThresholdPercent, next.minThresholdPercent);
+  const standardErrorPercent = exact ? 0 : changeStandardError(base.samples, next.samples);
+  const rowMinimum = Math.max(base.minThresholdPercent, next.minThresholdPercent);
+  const noise = NOISE_FACTOR * standardErrorPercent;
+  const thresholdPercent = Math.max(options.thresholdPercent, rowMinimum, noise);
+  const thresholdFrom = thresholdPercent === options.thresholdPercent ? 'asked' : thresholdPercent === rowMinimum ? 'row minimum' : 'noise';
   let verdict: Verdict = 'unchanged';
   if (p < options.alpha && Math.abs(changePercent) > thresholdPercent) {
     const better = next.higherIsBetter ? changePercent > 0 : changePercent < 0;
@@ -97,7 +138,7 @@ export function compareBenchmark(base: BenchmarkRecord, next: BenchmarkRecord, o
   }
   return {
     name: base.name, unit: base.unit, higherIsBetter: base.higherIsBetter, baseMedian, newMedian, changePercent, p, exact,
-    testable, thresholdPercent, verdict,
+    testable, standardErrorPercent, thresholdPercent, thresholdFrom, verdict,
   };
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compareBenchFiles, smallestP } from '../../src/regression/compare.js';
+import { changeStandardError, compareBenchFiles, NOISE_FACTOR, smallestP } from '../../src/regression/compare.js';
 import { formatComparison } from '../../src/regression/compare-report.js';
 import { BenchFileError, parseBenchFile, serializeBenchFile } from '../../src/regression/format.js';
 import { bench, file, profile, samples } from './support.js';
@@ -78,6 +78,35 @@ test('exact figures of runs of different sizes are not compared; of runs of the 
   const same = compareBenchFiles(file([row('591280', 257)]), file([row('591280', 228.4)]), opts);
   assert.is(same.benchmarks[0]?.verdict, 'slower');
   assert.is(same.exitCode, 1);
+});
+
+test('standard error of the change: from each side\'s median absolute deviation, robust to one odd process', () => {
+  // MAD 1 around a median of 100 on each side: sd 1.4826%, a median's se sqrt(pi/2) * sd / sqrt(n).
+  const side = [98, 99, 99, 100, 100, 100, 101, 101, 102];
+  const expected = 100 * Math.sqrt(2 * (Math.sqrt(Math.PI / 2) * 0.014826) ** 2 / side.length);
+  assert.ok(Math.abs(changeStandardError(side, side) - expected) < 1e-9, String(changeStandardError(side, side)));
+  // One process reading 30% high moves neither median nor MAD much.
+  const odd = [...side.slice(0, 8), 130];
+  assert.ok(changeStandardError(side, odd) < 1.2 * expected, String(changeStandardError(side, odd)));
+  assert.is(changeStandardError([5], [5, 6]), Infinity, 'one sample: no spread to judge by');
+  assert.is(NOISE_FACTOR, 3);
+});
+
+test('a change within the noise between processes is not a verdict, however significant the rank test', () => {
+  // 8 processes a side spread over +-15%: a 12% shift of the medians can pass Mann-Whitney,
+  // but 3 standard errors of the change are about 15%: unchanged, the threshold set by the noise.
+  const base = samples(21, 8, 100, 30);
+  const next = samples(22, 8, 112, 30);
+  const { b } = verdictOf(base, next);
+  assert.is(b.thresholdFrom, 'noise');
+  assert.ok(b.thresholdPercent > 12, String(b.thresholdPercent));
+  assert.is(b.verdict, 'unchanged');
+  // The same 12% with the processes within +-2%: beyond the noise, slower.
+  const tight = verdictOf(samples(21, 8, 100, 4), samples(22, 8, 112, 4)).b;
+  assert.is(tight.verdict, 'slower');
+  assert.is(tight.thresholdFrom, 'asked');
+  const text = formatComparison(verdictOf(base, next).c, file([]), file([])).join('\n');
+  assert.match(text, /\d+\.\d% noise\s+unchanged/);
 });
 
 test('a benchmark missing from NEW is a regression; one only in NEW is listed; a changed unit is listed as not compared', () => {

@@ -17,13 +17,12 @@ async function run(...argv: string[]): Promise<{ code: number; out: string[]; er
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tcesim-slow-'));
-const GET = 'realmode H_GET_TCE';
 
 /** The suite's test hook: one in-thread row (plus the bare store), short, and a small profile. */
 const tiny: SuiteConfig = {
   ...quickConfig(),
   filter: /^realmode H_GET_TCE$/,
-  micro: { timeMs: 120, warmupMs: 40, batch: 1000, processes: 6, minSamples: 300 },
+  micro: { ...quickConfig().micro, processes: 8 },
   profile: { vcpus: 2, callsPerVcpu: 300, seed: 1, ringRecords: 2 ** 14 },
 };
 
@@ -35,18 +34,16 @@ function save(name: string, f: BenchFile): string {
 
 let base: BenchFile;
 
-// 15%, not 10%: on the shared VM a 10% slowdown was caught in one of two tries with 5 processes
-// (docs/regression.md); 15% with 6 processes leaves room for one odd process.
-test('a row slowed by 15% (a busy-wait in its timed batches) is reported slower at the default 5%: exit 1', async () => {
+// Real runs on a shared machine: the verdict on 10% is checked deterministically on recorded
+// samples in slowdown-recorded.test.ts; this one checks the hook and the whole path end to end.
+test('a row slowed by 10% (a busy-wait in its timed batches) is reported slower at the default 5%: exit 1', async () => {
   base = (await runSuite(tiny)).file;
-  const figure = (f: BenchFile, name: string): number => f.benchmarks.find((b) => b.name === name)?.summary.median ?? NaN;
-  const nsPerCall = figure(base, GET) * 0.15;
-  const slowed = (await runSuite({ ...tiny, delay: { rows: /^realmode H_GET_TCE$/, nsPerCall } })).file;
+  const slowed = (await runSuite({ ...tiny, delay: { rows: /^realmode H_GET_TCE$/, percent: 10 } })).file;
   const c = await run('compare', save('base.json', base), save('slowed.json', slowed));
   assert.is(c.code, 1, c.out.join('\n'));
   const text = c.out.join('\n');
   // Judged on the ratio to the store measured in the same worker process.
-  assert.match(text, /realmode H_GET_TCE \/ bare store\s+x store\s+\S+\s+\S+\s+\+\d+\.\d%\s+0\.0\d+\s+5%\s+slower/);
+  assert.match(text, /realmode H_GET_TCE \/ bare store\s+x store\s+\S+\s+\S+\s+\+\d+\.\d%\s+[<\d.]+\s+\d+(?:\.\d)?%(?: noise)?\s+slower/);
   assert.match(text, /bare locked store \(CAS, 2x Int32 store, xchg\)\s+ns\/call.*unchanged$/m);
   assert.match(text, /escalation profile: unchanged/);
   assert.match(text, /^1 slower, 0 faster, 2 unchanged: regression \(1 slower\)$/m);
