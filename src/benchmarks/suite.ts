@@ -110,6 +110,8 @@ export interface SuiteOutput {
   readonly pipeline: PipelineOutcome | null;
   /** The speed rows (src/benchmarks/speed-rows.ts), or null when none was chosen. */
   readonly speed?: SpeedOutcome | null;
+  /** Wall-clock seconds each part took, in the order they ran (parts that did not run are absent). */
+  readonly seconds?: Readonly<Record<string, number>>;
 }
 
 export function suiteCosts(config: SuiteConfig): CostTable {
@@ -154,6 +156,13 @@ export async function runSuite(config: SuiteConfig, progress: (line: string) => 
   const costs = suiteCosts(config);
   const plan = planSuite(config);
   const notes: string[] = [];
+  const seconds: Record<string, number> = {};
+  let mark = performance.now();
+  const took = (part: string): void => {
+    const now = performance.now();
+    seconds[part] = (now - mark) / 1000;
+    mark = now;
+  };
 
   // The in-thread rows first: the profile's inline runs would train the handlers they time on
   // every other kind of call, and the rows would measure that instead.
@@ -177,9 +186,11 @@ export async function runSuite(config: SuiteConfig, progress: (line: string) => 
     }
   }
 
+  if (plan.microRows.length > 0) took('in-thread');
   progress('escalation profile (inline runs)');
   const profile = escalationProfile(config.profile, plan.runnable, costs, plan.skipped);
   for (const s of profile.skipped) notes.push(`workload ${s.workload} skipped: ${s.reason}`);
+  took('profile');
   const profiled = new Map<string, ProfileRun>(profile.runs.map((r) => [`${r.workload} ${r.mode}`, r]));
   const left = new Set(profile.skipped.map((s) => s.workload));
 
@@ -219,17 +230,21 @@ export async function runSuite(config: SuiteConfig, progress: (line: string) => 
         if (wall.length > 0) benchmarks.push(benchmarkRecord(GAIN_WALL_ROW, 'gain', 'x', true, CROSS_THREAD_MIN_THRESHOLD, wall, size));
       }
     }
+    took('pipeline');
   }
   const wantedRow = (name: string): boolean => config.filter === null || new RegExp(config.filter.source, config.filter.flags.replace(/[gy]/g, '')).test(name);
   const speed = speedRowNames().some(wantedRow) ? await runSpeedRows(config.speed, wantedRow, progress) : null;
-  if (speed !== null) benchmarks.push(...speed.records);
+  if (speed !== null) {
+    benchmarks.push(...speed.records);
+    took('speed');
+  }
   if (config.filter !== null) notes.push(`filter /${config.filter.source}/: ${benchmarks.length} benchmark(s) of ${plan.names.length}`);
 
   const file: BenchFile = {
     format: BENCH_FORMAT, version: BENCH_VERSION, date, machine, node: process.version, git,
     options: configRecord(config), benchmarks, profile, notes,
   };
-  return { file, plan, micro, pipeline, speed };
+  return { file, plan, micro, pipeline, speed, seconds };
 }
 
 /** Median of a combination's figure over its repeats (NaN when it has none). */

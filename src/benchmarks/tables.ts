@@ -24,7 +24,8 @@ export function formatSuite(s: SuiteOutput): string[] {
   if (s.micro.length > 0) {
     const store = s.micro.find((m) => m.record.name === BARE_STORE_ROW)?.record;
     const processes = store?.samples.length ?? s.micro[0]?.record.samples.length ?? 0;
-    out.push('', `in-thread rows: ns per call, ${String((o['micro'] as { batch?: number } | undefined)?.batch ?? '?')} calls per sample, in ${processes} worker processes;`,
+    const micro = o['micro'] as { batch?: number; batchUs?: number } | undefined;
+    out.push('', `in-thread rows: ns per call, each sample a batch of calls sized to ${String(micro?.batchUs ?? '?')} us (at most ${String(micro?.batch ?? '?')}), in ${processes} worker processes;`,
       'median and spread (max - min) of the processes\' fastest batches; x store = the row over the bare locked store timed back to back with it, median over processes');
     out.push(textTable(['row', 'median ns', 'spread', 'M calls/s', 'M entries/s', 'x store', 'samples'], s.micro.map((m) => {
       const r = m.record.summary;

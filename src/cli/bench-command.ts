@@ -1,5 +1,6 @@
 /** `tcesim bench`: runs the benchmark suite, prints its tables and optionally writes a bench file. */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fullConfig, quickConfig } from '../benchmarks/config.js';
 import { planSuite, runSuite, type SuiteOutput } from '../benchmarks/suite.js';
 import { formatSuite } from '../benchmarks/tables.js';
@@ -24,8 +25,9 @@ Runs the benchmark suite and prints one table per part:
   profile     per workload and mode, a fixed-seed inline run's calls per answering tier and
               escalations per reason (exact)
 
-  --quick         a short run (under a minute; pipeline figures get 2 repeats, too few for
-                  a verdict in tcesim compare)                                    [full: minutes]
+  --quick         a short run (under a minute): in-thread rows in 10 worker processes;
+                  every pipeline run once, 1 vCPU (its wall-clock figures get no verdict in
+                  tcesim compare, its exact modelled ones do); speed rows once  [full: minutes]
   --json FILE     also write the results, raw samples and profile as a bench file for
                   tcesim compare (format: docs/regression.md)
   --filter REGEX  run only the benchmarks whose name matches (e.g. 'H_GET_TCE', 'pipeline nic',
@@ -75,8 +77,9 @@ export async function benchCommand(argv: string[], out: (line: string) => void):
   // What it cost, so a CI budget can be planned (and --quick's "under a minute" checked).
   const runs = (result.pipeline?.combos.length ?? 0) * (result.pipeline?.trips.length ?? 0);
   out('');
-  out(`bench${config.quick ? ' --quick' : ''} took ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.micro.length} in-thread rows in `
-    + `${config.micro.processes} worker processes, ${runs} threaded pipeline runs, ${result.file.profile.runs.length} inline profile runs`);
+  const parts = Object.entries(result.seconds ?? {}).map(([part, s]) => `${part} ${s.toFixed(1)} s`).join(', ');
+  out(`bench${config.quick ? ' --quick' : ''} took ${((performance.now() - started) / 1000).toFixed(1)} s (${parts}; loadavg ${loadavg()[0]?.toFixed(2) ?? '?'} at the end): `
+    + `${result.micro.length} in-thread rows in ${config.micro.processes} worker processes, ${runs} threaded pipeline runs, ${result.file.profile.runs.length} inline profile runs`);
   if (values.json !== undefined) {
     try {
       writeFileSync(values.json, serializeBenchFile(result.file));
