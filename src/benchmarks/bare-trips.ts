@@ -1,7 +1,9 @@
 /**
  * The bare round trips a call that leaves its vCPU thread stands on, timed one trip at a time:
  * A: a worker posts a message to the main thread, which wakes it with Atomics.store +
- *    Atomics.notify on the word it sleeps on (the vCPU <-> main transport);
+ *    Atomics.notify on the word it sleeps on (the vCPU <-> main transport of the pipeline's
+ *    first design). One side goes through the main thread's event loop, so this is not a bare
+ *    futex round trip: that one, between two worker threads, is src/benchmarks/hop-trips.ts;
  * B: the main thread awaits pool.run() on a 1-thread piscina pool whose task returns at once
  *    (the main <-> virtual-mode pool transport).
  */
