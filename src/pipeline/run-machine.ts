@@ -8,7 +8,7 @@ import { LogFileWriter } from '../events/log-file.js';
 import { allocateRing, type SharedRing } from '../events/ring.js';
 import { recordFinalTables, recordTableChange, recordTableMove, recordTables, recordVcpuTotals } from '../events/table-records.js';
 import { phbsForEvents } from '../userspace/phbs-for-events.js';
-import { checkTraceAnswers } from '../trace/trace-answer-check.js';
+import { traceAnswerSink, type TraceAnswerSink } from '../trace/trace-answer-check.js';
 import { TRACE_WORKLOAD } from '../trace/trace-workload.js';
 import { qemuEventsOf } from '../workload/qemu-events.js';
 import { EventWriter } from '../events/writer.js';
@@ -57,6 +57,8 @@ export class RunMachine {
   readonly kvmVfio: KvmVfioDevice | null = null;
   readonly passthrough: Passthrough[] = [];
   readonly hwWrites = new HwWriteCounter();
+  /** A trace replay's answer check (options.traceCheck), or null. */
+  private traceCheck: TraceAnswerSink | null = null;
 
   constructor(readonly options: RunOptions) {
     checkRunOptions(options);
@@ -114,7 +116,8 @@ export class RunMachine {
     this.qemu.traceLiveTables();
     this.qemu.tableChanged = (liobn, slot, created) => recordTableChange(this.writer, this.tables, slot, liobn, !created);
     if (options.traceCheck && this.spec.name === TRACE_WORKLOAD) {
-      checkTraceAnswers(this.stream.events$, options.workloadParams, Number(config.ramBytes), options.traceCheck);
+      this.traceCheck = traceAnswerSink(options.workloadParams, Number(config.ramBytes), options.traceCheck);
+      this.drain.addSink(this.traceCheck);
     }
     this.qemu.tableMoved = (liobn, slot, replayed) => {
       recordTableMove(this.writer, this.tables, slot, liobn, replayed);
@@ -162,6 +165,7 @@ export class RunMachine {
     if (this.host !== null) recordHostFinal(this.host, this.writer);
     recordFinalTables(this.writer, this.tables);
     this.drain.drain();
+    this.traceCheck?.close();
     this.stream.complete();
     this.file?.close();
   }

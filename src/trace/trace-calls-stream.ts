@@ -12,6 +12,11 @@ import { traceCall, type TraceCall, type TraceRtas } from './trace-calls.js';
 import { TraceFormatError } from './trace-error.js';
 import type { QemuTraceEvent, TraceDdwEvent } from './trace-events.js';
 import { TraceReader } from './trace-reader.js';
+import { buildHotCall, type HotCall } from './trace-calls-hot.js';
+import { parseHotLine } from './trace-hot-line.js';
+
+/** Event kinds by HOT_* number. */
+const HOT_KINDS = ['', 'put', 'get', 'stuff', 'indirect'] as const;
 
 export type TraceEventCounts = Record<QemuTraceEvent['kind'], number>;
 
@@ -48,49 +53,86 @@ export class TraceCallStream {
     for (;;) {
       const e = this.reader.next();
       if (e === null) return null;
-      this.counts[e.kind]++;
-      try {
-        switch (e.kind) {
-          case 'put':
-          case 'get':
-          case 'indirect':
-          case 'stuff': {
-            this.pendingReset = -1n;
-            const needsTable = e.ret === H_SUCCESS || e.kind === 'indirect' || e.kind === 'stuff';
-            // A 64-bit LIOBN has no table: its low word must not be looked up (nor declared used).
-            const g = (e.liobnHi ?? 0) !== 0 ? null : this.resolver.geometry(e.liobn, this.reader.line, needsTable);
-            const c = traceCall(e, g, this.ramBytes);
-            this.calls++;
-            if (c.noTable) this.noTableCalls++;
-            if (c.reconstructed) this.reconstructedLists++;
-            return c;
-          }
-          case 'new_table':
-            this.resolver.declare(e.liobn);
-            break;
-          case 'ddw_query':
-          case 'ddw_create':
-          case 'ddw_remove':
-          case 'ddw_reset': {
-            const c = this.rtasCall(e);
-            if (c === null) break;
-            this.calls++;
-            this.rtasCalls++;
-            return c;
-          }
-          case 'other':
-            break;
-          default: {
-            const never: never = e;
-            throw new Error(`unknown trace event ${JSON.stringify(never)}`);
-          }
+      const c = this.take(e);
+      if (c !== null) return c;
+    }
+  }
+
+  /**
+   * The next call, as next() gives it, but a line of the common form (trace-hot-line.ts) is
+   * rebuilt into `hot` in plain numbers and answered `hot` itself (trace-calls-hot.ts); any
+   * other comes back as a TraceCall. Null at the end. The replay's vCPU thread reads this way.
+   */
+  nextHot(hot: HotCall): TraceCall | HotCall | null {
+    const r = this.reader;
+    for (;;) {
+      if (!r.nextLineBytes()) return null;
+      if (parseHotLine(r.bytes, r.from, r.to, hot)) {
+        // A successful call needs its table; a LIOBN the trace never gives one is the general path's to name.
+        let g: TraceTableGeometry | null = null;
+        try {
+          g = this.resolver.geometry(hot.liobn, r.line, true);
+        } catch {
+          g = null;
         }
-      } catch (err) {
-        if (err instanceof RangeError && !(err instanceof TraceFormatError)) {
-          throw new TraceFormatError(this.file, this.reader.line, err.message);
+        if (g !== null && buildHotCall(hot, g, this.ramBytes)) {
+          this.counts[HOT_KINDS[hot.kind] as QemuTraceEvent['kind']]++;
+          this.pendingReset = -1n;
+          this.calls++;
+          return hot;
         }
-        throw err;
       }
+      const e = r.parseLine();
+      if (e === null) continue;
+      const c = this.take(e);
+      if (c !== null) return c;
+    }
+  }
+
+  /** Event `e` read: the call it makes, or null for a line that makes none (the tables told). */
+  private take(e: QemuTraceEvent): TraceCall | null {
+    this.counts[e.kind]++;
+    try {
+      switch (e.kind) {
+        case 'put':
+        case 'get':
+        case 'indirect':
+        case 'stuff': {
+          this.pendingReset = -1n;
+          const needsTable = e.ret === H_SUCCESS || e.kind === 'indirect' || e.kind === 'stuff';
+          // A 64-bit LIOBN has no table: its low word must not be looked up (nor declared used).
+          const g = (e.liobnHi ?? 0) !== 0 ? null : this.resolver.geometry(e.liobn, this.reader.line, needsTable);
+          const c = traceCall(e, g, this.ramBytes);
+          this.calls++;
+          if (c.noTable) this.noTableCalls++;
+          if (c.reconstructed) this.reconstructedLists++;
+          return c;
+        }
+        case 'new_table':
+          this.resolver.declare(e.liobn);
+          return null;
+        case 'ddw_query':
+        case 'ddw_create':
+        case 'ddw_remove':
+        case 'ddw_reset': {
+          const c = this.rtasCall(e);
+          if (c === null) return null;
+          this.calls++;
+          this.rtasCalls++;
+          return c;
+        }
+        case 'other':
+          return null;
+        default: {
+          const never: never = e;
+          throw new Error(`unknown trace event ${JSON.stringify(never)}`);
+        }
+      }
+    } catch (err) {
+      if (err instanceof RangeError && !(err instanceof TraceFormatError)) {
+        throw new TraceFormatError(this.file, this.reader.line, err.message);
+      }
+      throw err;
     }
   }
 

@@ -68,21 +68,46 @@ export class TraceReader {
   next(): QemuTraceEvent | null {
     for (;;) {
       if (!this.advance()) return null;
-      const fast = parseTraceBytes(this.buf, this.lineFrom, this.lineTo);
-      if (fast !== FALLBACK) {
-        if (fast !== null) return fast;
-        this.skip();
-        continue;
-      }
-      let e: QemuTraceEvent | null;
-      try {
-        e = parseTraceLine(this.text(this.lineFrom, this.lineTo));
-      } catch (err) {
-        throw new TraceFormatError(this.file, this.line, err instanceof Error ? err.message : String(err));
-      }
+      const e = this.parseLine();
       if (e !== null) return e;
-      this.skip();
     }
+  }
+
+  /** Step to the next line (its bytes: bytes[lineFrom, lineTo)); false at the end of the file. */
+  nextLineBytes(): boolean {
+    return this.advance();
+  }
+
+  /** The buffer the current line lies in (valid until the next step). */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+  get from(): number {
+    return this.lineFrom;
+  }
+  get to(): number {
+    return this.lineTo;
+  }
+
+  /**
+   * The current line's `spapr_iommu_*` event, or null for a line passed over (counted); a
+   * malformed line throws a TraceFormatError. Parsed from its bytes when it has a common form,
+   * else by parseTraceLine as text.
+   */
+  parseLine(): QemuTraceEvent | null {
+    const fast = parseTraceBytes(this.buf, this.lineFrom, this.lineTo);
+    if (fast !== FALLBACK) {
+      if (fast === null) this.skip();
+      return fast;
+    }
+    let e: QemuTraceEvent | null;
+    try {
+      e = parseTraceLine(this.text(this.lineFrom, this.lineTo));
+    } catch (err) {
+      throw new TraceFormatError(this.file, this.line, err instanceof Error ? err.message : String(err));
+    }
+    if (e === null) this.skip();
+    return e;
   }
 
   /** A line passed over; one that names a spapr_iommu_ event after other text is counted too, so the run can say so. */

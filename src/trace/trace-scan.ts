@@ -5,11 +5,14 @@
  * machine creates them before the first call). Streamed like the replay, and remembered per
  * file, its modification time and size, so the command line and the run share one scan.
  */
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { parseTableOverrides, type TraceTableGeometry } from './table-geometry.js';
 import { TraceCallStream, type TraceEventCounts } from './trace-calls-stream.js';
 import { TraceFormatError } from './trace-error.js';
 import { traceReadError } from './trace-reader.js';
+import { CallFileWriter, callFilePath } from './trace-calls-file.js';
+import { HotCall } from './trace-calls-hot.js';
+import type { TraceCall } from './trace-calls.js';
 
 export interface TraceScan {
   readonly file: string;
@@ -30,6 +33,8 @@ export interface TraceScan {
   readonly rtasCalls: number;
   readonly noTableCalls: number;
   readonly reconstructedLists: number;
+  /** The calls rebuilt, one record each, for the replay to read (trace-calls-file.ts), or null when it could not be written. */
+  readonly callFile: string | null;
 }
 
 const cache = new Map<string, TraceScan>();
@@ -43,8 +48,9 @@ const CACHE_SIZE = 8;
 export function scanTrace(file: string, tablesParam: string | undefined, ramBytes: number): TraceScan {
   const overrides = parseTableOverrides(tablesParam);
   let key: string;
+  let st: Stats;
   try {
-    const st = statSync(file);
+    st = statSync(file);
     key = JSON.stringify([file, tablesParam ?? '', ramBytes, st.size, st.mtimeMs, st.ino]);
   } catch (e) {
     throw traceReadError(file, e);
@@ -52,20 +58,38 @@ export function scanTrace(file: string, tablesParam: string | undefined, ramByte
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const s = new TraceCallStream(file, overrides, ramBytes);
+  let out: CallFileWriter | null = null;
   try {
-    while (s.next() !== null);
+    out = new CallFileWriter(callFilePath(file, st.size, st.mtimeMs, st.ino, tablesParam ?? '', ramBytes));
+  } catch {
+    // No room in the temporary folder: the replay reads the text.
+    out = null;
+  }
+  const hot = new HotCall();
+  try {
+    for (;;) {
+      const c = s.nextHot(hot);
+      if (c === null) break;
+      if (out === null) continue;
+      if (c === hot) out.addHot(hot, s.reader.line);
+      else out.add(c as TraceCall, s.reader.line);
+    }
+    const conflict = s.conflicts()[0];
+    if (conflict !== undefined) {
+      throw new TraceFormatError(file, conflict.line, `a failed call on liobn 0x${conflict.liobn.toString(16)} before any line needed its table: ` +
+        'replayed without a table, it cannot share the run with the later calls that need one (declare the table with --trace-table)');
+    }
+    out?.finish();
+  } catch (e) {
+    out?.abandon();
+    throw e;
   } finally {
     s.close();
-  }
-  const conflict = s.conflicts()[0];
-  if (conflict !== undefined) {
-    throw new TraceFormatError(file, conflict.line, `a failed call on liobn 0x${conflict.liobn.toString(16)} before any line needed its table: ` +
-      'replayed without a table, it cannot share the run with the later calls that need one (declare the table with --trace-table)');
   }
   const scan: TraceScan = {
     file, calls: s.calls, events: { ...s.counts }, lines: s.reader.line, skippedLines: s.reader.skipped, tables: s.tables(),
     phbs: s.modelledPhbs(), rtasCalls: s.rtasCalls, noTableCalls: s.noTableCalls, reconstructedLists: s.reconstructedLists,
-    mangledLines: s.reader.mangled, firstMangledLine: s.reader.firstMangled,
+    mangledLines: s.reader.mangled, firstMangledLine: s.reader.firstMangled, callFile: out?.path ?? null,
   };
   if (cache.size >= CACHE_SIZE) cache.clear();
   cache.set(key, scan);

@@ -20,6 +20,9 @@ import { setCall } from '../workload/frame-args.js';
 import type { Workload, WorkloadContext, WorkloadParams, WorkloadSpec } from '../workload/workload.js';
 import { parseTableOverrides } from './table-geometry.js';
 import { TraceCallStream } from './trace-calls-stream.js';
+import { HotCall } from './trace-calls-hot.js';
+import { CF_LINE, CF_OPCODE, CF_RET, CF_TCE_HI, CF_TCE_LO, CallFileReader, callFilePath, isRtasRecord, mappedOf, rtasOf, setRecordCall } from './trace-calls-file.js';
+import { statSync } from 'node:fs';
 import type { TraceCall, TraceRtas } from './trace-calls.js';
 import { TraceFormatError } from './trace-error.js';
 import { scanTrace, type TraceScan } from './trace-scan.js';
@@ -69,20 +72,40 @@ class TraceWorkload implements Workload {
   private readonly ram: GuestRam;
   private left: number;
   private last: TraceCall | null = null;
+  /** The common lines' calls, rebuilt without allocating; whether the last call was one. */
+  private readonly hot = new HotCall();
+  private lastHot = false;
   private lastLine = 0;
+
+  /** The calls the pre-scan rebuilt (trace-calls-file.ts), or null: the text is read. */
+  private readonly file: CallFileReader | null;
+  /** The record of the last call read from `file`. */
+  private at = -1;
+  private fileCalls = 0;
 
   constructor(ctx: WorkloadContext) {
     this.stream = new TraceCallStream(traceFile(ctx.params), parseTableOverrides(ctx.params['tables']), ctx.ram.slotBytes);
     this.ram = ctx.ram;
     this.left = ctx.calls;
+    this.file = openCallFile(traceFile(ctx.params), ctx.params['tables'] ?? '', ctx.ram.slotBytes);
+    if (this.file !== null) this.stream.close();
   }
 
   next(f: Int32Array): void {
-    const c = this.stream.next();
+    if (this.file !== null) {
+      this.nextRecord(f, this.file);
+      return;
+    }
+    const c = this.stream.nextHot(this.hot);
+    if (c instanceof HotCall) {
+      this.nextHot(f, c);
+      return;
+    }
     if (c === null) {
       throw new TraceFormatError(this.stream.file, this.stream.reader.line, `the trace ended after ${this.stream.calls} calls; the run wants more`);
     }
     this.last = c;
+    this.lastHot = false;
     this.lastLine = this.stream.reader.line;
     if (c.rtas !== null) {
       // The guest writes its RTAS arguments into its memory and passes their address in r4.
@@ -106,25 +129,99 @@ class TraceWorkload implements Workload {
     if (--this.left === 0) this.stream.close();
   }
 
+  /** The next call from the pre-scan's records, as next() makes it from the text. */
+  private nextRecord(f: Int32Array, file: CallFileReader): void {
+    const o = file.next();
+    if (o < 0) throw new TraceFormatError(this.stream.file, 0, `the trace ended after ${this.fileCalls} calls; the run wants more`);
+    this.at = o;
+    this.fileCalls++;
+    const w = file.words;
+    if (isRtasRecord(w, o)) {
+      const rtas = rtasOf(w, o);
+      const at = traceRtasBuffer(this.ram);
+      writeRtasArgs(this.ram, at, rtas.token, rtas.args.length, rtas.nret, rtas.args);
+      setCall(f, H_RTAS, at, 0, 0, 0, 0, 0);
+      this.mappedBytes = 0;
+    } else {
+      setRecordCall(f, this.ram, w, o);
+      this.mappedBytes = mappedOf(w, o);
+    }
+    if (--this.left === 0) file.close();
+  }
+
+  /** The answer to the call of the record at `o` checked (answered() for calls read from the records). */
+  private answeredRecord(f: Int32Array, w: Int32Array, o: number): void {
+    if (isRtasRecord(w, o)) {
+      this.checkRtas(rtasOf(w, o), w[o + CF_LINE] as number);
+      return;
+    }
+    const ret = f[F_RET] as number;
+    const expect = w[o + CF_RET] as number;
+    if (ret !== expect || (w[o + CF_OPCODE] === H_GET_TCE && ret === 0 && ((f[F_OUT_HI] as number) !== w[o + CF_TCE_HI] || (f[F_OUT_LO] as number) !== w[o + CF_TCE_LO]))) {
+      this.differingAnswers++;
+    }
+  }
+
+  /** A common line's call, rebuilt in plain numbers (trace-calls-hot.ts): as next() makes it from a TraceCall. */
+  private nextHot(f: Int32Array, h: HotCall): void {
+    this.last = null;
+    this.lastHot = true;
+    if (h.opcode === H_PUT_TCE_INDIRECT) {
+      const at = h.argHi * 4294967296 + h.argLo;
+      for (let i = 0; i < h.callNpages; i++) {
+        const x = h.listFirstLo + i * h.listStep;
+        const carry = Math.floor(x / 4294967296);
+        this.ram.writeBeHalves(at + i * 8, h.listFirstHi + carry, x - carry * 4294967296);
+      }
+    }
+    setCall(f, h.opcode, h.liobn, h.callIobaHi, h.callIobaLo, h.argHi, h.argLo, h.callNpages, 0);
+    this.mappedBytes = h.mappedBytes;
+    if (--this.left === 0) this.stream.close();
+  }
+
+  /** An RTAS call answers what QEMU answered in every mode: a difference stops the replay naming the line. */
+  private checkRtas(rtas: TraceRtas, line: number): void {
+    const got = readRtasRets(this.ram, traceRtasBuffer(this.ram), rtas.args.length, rtas.expect.length);
+    if (got.some((w, k) => w !== rtas.expect[k]! >>> 0)) {
+      const show = (ws: readonly number[]): string => ws.map((w) => ((w | 0) <= 0 && (w | 0) > -16 ? String(w | 0) : hex(w >>> 0))).join(', ');
+      throw new TraceFormatError(this.stream.file, line, `${rtas.event} replayed as its RTAS call answered [${show(got)}]; QEMU answered [${show(rtas.expect)}]`);
+    }
+  }
+
   /**
    * Check the answer against the trace. An RTAS call answers what QEMU answered in every mode
    * (RTAS always reaches QEMU), so a difference stops the replay naming the line; an hcall's
    * answer may differ with the path for malformed calls, so differences are counted.
    */
   answered(f: Int32Array): void {
+    if (this.file !== null) {
+      if (this.at >= 0) this.answeredRecord(f, this.file.words, this.at);
+      return;
+    }
+    if (this.lastHot) {
+      // A hot line succeeded with ret=0 (and H_GET_TCE printed its value).
+      const h = this.hot;
+      if (f[F_RET] !== 0 || (h.opcode === H_GET_TCE && ((f[F_OUT_HI] as number) >>> 0 !== h.aHi || (f[F_OUT_LO] as number) >>> 0 !== h.aLo))) this.differingAnswers++;
+      return;
+    }
     const c = this.last;
     if (c === null) return;
     if (c.rtas !== null) {
-      const got = readRtasRets(this.ram, traceRtasBuffer(this.ram), c.rtas.args.length, c.rtas.expect.length);
-      if (got.some((w, k) => w !== (c.rtas as TraceRtas).expect[k]! >>> 0)) {
-        const show = (ws: readonly number[]): string => ws.map((w) => ((w | 0) <= 0 && (w | 0) > -16 ? String(w | 0) : hex(w >>> 0))).join(', ');
-        throw new TraceFormatError(this.stream.file, this.lastLine,
-          `${c.rtas.event} replayed as its RTAS call answered [${show(got)}]; QEMU answered [${show(c.rtas.expect)}]`);
-      }
+      this.checkRtas(c.rtas, this.lastLine);
       return;
     }
     const ret = f[F_RET] as number;
     if (ret !== c.ret || (c.opcode === H_GET_TCE && ret === 0 && toBig(f[F_OUT_HI] as number >>> 0, f[F_OUT_LO] as number >>> 0) !== c.tce)) this.differingAnswers++;
+  }
+}
+
+/** The pre-scan's call records of this trace (trace-calls-file.ts), or null when there are none to read. */
+function openCallFile(file: string, tables: string, ramBytes: number): CallFileReader | null {
+  try {
+    const st = statSync(file);
+    return new CallFileReader(callFilePath(file, st.size, st.mtimeMs, st.ino, tables, ramBytes));
+  } catch {
+    return null;
   }
 }
 
