@@ -8,6 +8,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { HaltPoll, wake } from '../shared-memory/halt-poll.js';
+import { sharedClockMs } from '../shared-memory/shared-clock.js';
 import { H_CROWDED, H_POOL_BELL, H_POOL_SLEEPERS, H_SPINNERS, H_STOP, ringBell } from '../pipeline/hand-off.js';
 
 export type HopTransport = 'spin' | 'futex' | 'handoff';
@@ -26,12 +27,14 @@ export interface HopSetup {
 export const TRIP = 0;
 /** The pinging side sleeps (hand-off transport). */
 export const SLEEPING = 1;
+/** Words 2..5: two Float64 stamps (sharedClockMs) of the hand-off transport: [0] asked, [1] answered. */
+const STAMPS = 2;
 export const HOP_WORDS_BASE = 8;
 export const IDLE = 0;
 export const ASKED = 1;
 export const ANSWERED = 2;
 
-function ping(s: HopSetup, w: Int32Array, hand: Int32Array, poll: HaltPoll): Float64Array {
+function ping(s: HopSetup, w: Int32Array, hand: Int32Array, poll: HaltPoll, stamp: Float64Array): Float64Array {
   const times = new Float64Array(s.trips);
   for (let i = -s.warmup; i < s.trips; i++) {
     const t0 = performance.now();
@@ -46,9 +49,11 @@ function ping(s: HopSetup, w: Int32Array, hand: Int32Array, poll: HaltPoll): Flo
         while (Atomics.load(w, TRIP) !== ANSWERED) Atomics.wait(w, TRIP, ASKED, 1000);
         break;
       case 'handoff':
+        stamp[0] = sharedClockMs();
         Atomics.store(w, TRIP, ASKED);
         ringBell(hand, H_POOL_BELL);
         poll.waitFor(w, TRIP, ANSWERED, w, SLEEPING);
+        poll.handedOffAt(stamp[1] as number);
         break;
     }
     if (i >= 0) times[i] = (performance.now() - t0) * 1000;
@@ -62,8 +67,12 @@ function ping(s: HopSetup, w: Int32Array, hand: Int32Array, poll: HaltPoll): Flo
   return times;
 }
 
-function pong(s: HopSetup, w: Int32Array, hand: Int32Array, poll: HaltPoll): void {
+function pong(s: HopSetup, w: Int32Array, hand: Int32Array, poll: HaltPoll, stamp: Float64Array): void {
   const answer = (): void => {
+    if (s.transport === 'handoff') {
+      poll.handedOffAt(stamp[0] as number);
+      stamp[1] = sharedClockMs();
+    }
     Atomics.store(w, TRIP, ANSWERED);
     if (s.transport === 'handoff') wake(w, TRIP, w, SLEEPING);
     else Atomics.notify(w, TRIP);
@@ -96,12 +105,13 @@ if (!isMainThread && port !== null && (workerData as { hop?: boolean } | null)?.
   const s = (workerData as { setup: HopSetup }).setup;
   const w = new Int32Array(s.words);
   const hand = new Int32Array(s.words, HOP_WORDS_BASE * 4);
+  const stamp = new Float64Array(s.words, STAMPS * 4, 2);
   const poll = new HaltPoll(s.pollUs, hand, H_SPINNERS, s.spinners, H_CROWDED);
   if (s.side === 'ping') {
-    const times = ping(s, w, hand, poll);
+    const times = ping(s, w, hand, poll, stamp);
     port.postMessage({ times, polled: poll.counts.polled, slept: poll.counts.slept }, [times.buffer as ArrayBuffer]);
   } else {
-    pong(s, w, hand, poll);
+    pong(s, w, hand, poll, stamp);
     port.postMessage(null);
   }
 }

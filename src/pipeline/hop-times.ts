@@ -4,11 +4,9 @@
  * until it saw it in a shared log-scale histogram per hop. Wall-clock only; nothing here
  * touches the modelled clock or a call's path.
  *
- * The stamp is on one clock for every thread: performance.now() counts from each thread's own
- * start, so each thread adds its offset to the process's monotonic clock (process.hrtime,
- * read once at start-up), which makes stamps from different threads comparable to a few tens
- * of nanoseconds without reading a bigint per hop.
+ * The stamp is on one clock for every thread (src/shared-memory/shared-clock.ts).
  */
+import { sharedClockMs } from '../shared-memory/shared-clock.js';
 
 /** The vCPU queued the call for the virtual-mode pool; a pool server claimed it. */
 export const HOP_TO_POOL = 0;
@@ -23,35 +21,13 @@ export const HOP_NAMES = ['vCPU -> pool', 'pool -> userspace', 'answer -> vCPU']
 const PER_OCTAVE = 8;
 const BUCKETS = PER_OCTAVE * 34;
 
-function monotonicOffsetMs(): number {
-  let best = Infinity;
-  let offset = 0;
-  for (let i = 0; i < 5; i++) {
-    const a = performance.now();
-    const mono = Number(process.hrtime.bigint()) / 1e6;
-    const b = performance.now();
-    if (b - a < best) {
-      best = b - a;
-      offset = mono - (a + b) / 2;
-    }
-  }
-  return offset;
-}
-
-const offsetMs = monotonicOffsetMs();
-
-/** The hop clock, ms: the same on every thread of the process. */
-export function hopClockMs(): number {
-  return performance.now() + offsetMs;
-}
-
 export function allocateHopTimes(): SharedArrayBuffer {
   return new SharedArrayBuffer(HOPS * BUCKETS * 4);
 }
 
-/** Count one `hop` that began at `sinceMs` (hopClockMs) and ends now. Allocation-free. */
+/** Count one `hop` that began at `sinceMs` (sharedClockMs) and ends now. Allocation-free. */
 export function recordHop(times: Int32Array, hop: number, sinceMs: number): void {
-  const ns = (hopClockMs() - sinceMs) * 1e6;
+  const ns = (sharedClockMs() - sinceMs) * 1e6;
   const b = ns < 1 ? 0 : Math.min(BUCKETS - 1, 1 + Math.floor(Math.log2(ns) * PER_OCTAVE));
   Atomics.add(times, hop * BUCKETS + b, 1);
 }

@@ -25,7 +25,8 @@ import { wake } from '../shared-memory/halt-poll.js';
 import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER } from './frame-states.js';
 import { H_POOL_BELL, H_POOL_SLEEPERS, H_SERVER, H_STOP, H_USER_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
 import { TierMeter, type CostTable } from './costs.js';
-import { HOP_TO_POOL, hopClockMs, recordHop } from './hop-times.js';
+import { HOP_TO_POOL, recordHop } from './hop-times.js';
+import { sharedClockMs } from '../shared-memory/shared-clock.js';
 import { STEP_ANSWERED, kernelStep, type StepContext } from './steps.js';
 import { TceTables, type SharedMachine } from '../shared-memory/tce-tables.js';
 
@@ -100,12 +101,13 @@ function claim(server: number): number {
 function serveCall(server: number, v: number): void {
   const { f, fd } = frames[v]!;
   recordHop(hopTimes, HOP_TO_POOL, fd[F_HOP_F64] as number);
+  poll.handedOffAt(fd[F_HOP_F64] as number);
   w.track(f);
   const r = kernelStep(ctx, setup.firstTier, f, fd);
   w.track(null);
   // The call leaves this server before the server word is cleared: a crash in between finds
   // the frame no longer in the kernel step, and nothing to recover.
-  fd[F_HOP_F64] = hopClockMs();
+  fd[F_HOP_F64] = sharedClockMs();
   if (r === STEP_ANSWERED) {
     Atomics.store(f, F_STATE, FRAME_DONE);
     wake(f, F_STATE, f, F_SLEEPING);

@@ -29,7 +29,8 @@ import { defaultUserLoopSettings, type UserLoopSettings } from './user-loop.js';
 import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER, STOP_CALLS } from './frame-states.js';
 import { watchCores } from './core-watch.js';
 import { allocateHandOff, H_CROWDED, H_POOL_BELL, H_SERVER, H_STOP, H_USER_BELL, H_USER_SLEEPERS, handOffPoll, MAX_POOL_SERVERS, ringBell } from './hand-off.js';
-import { HOP_TO_USER, hopClockMs, hopSummaries, recordHop } from './hop-times.js';
+import { HOP_TO_USER, hopSummaries, recordHop } from './hop-times.js';
+import { sharedClockMs } from '../shared-memory/shared-clock.js';
 import { RunLifecycle } from './run-events.js';
 import { RunMachine } from './run-machine.js';
 import type { RunOptions } from './run-options.js';
@@ -98,7 +99,7 @@ export async function runThreaded(
   const hopTimes = new Int32Array(handOff.hopTimes);
   const answer = (v: number): void => {
     const { f, fd } = frames[v]!;
-    fd[F_HOP_F64] = hopClockMs();
+    fd[F_HOP_F64] = sharedClockMs();
     Atomics.store(f, F_STATE, FRAME_DONE);
     wake(f, F_STATE, f, F_SLEEPING);
   };
@@ -140,7 +141,7 @@ export async function runThreaded(
     a.count++;
     recover(v, a.count, error);
     if (a.count >= MAX_KERNEL_ATTEMPTS) throw new Error(`vCPU ${v} call ${seq}: the virtual-mode pool died ${a.count} times`);
-    frames[v]!.fd[F_HOP_F64] = hopClockMs();
+    frames[v]!.fd[F_HOP_F64] = sharedClockMs();
     Atomics.store(f, F_STATE, FRAME_KERNEL);
     ringBell(words, H_POOL_BELL);
   };
@@ -165,6 +166,7 @@ export async function runThreaded(
       const { f, fd } = frames[v]!;
       if (Atomics.load(f, F_STATE) !== FRAME_USER) continue;
       recordHop(hopTimes, HOP_TO_USER, fd[F_HOP_F64] as number);
+      mainPoll.handedOffAt(fd[F_HOP_F64] as number);
       userspaceStep(m.main, m.qemu, m.hcalls, f, fd);
       answer(v);
       served++;
@@ -187,11 +189,12 @@ export async function runThreaded(
       const t0 = performance.now();
       if (t0 >= end || stopping) return served;
       if (k > 0) continue;
+      mainPoll.beginWait();
       if (mainPoll.poll(words, H_USER_BELL, seen, false)) continue;
       Atomics.add(words, H_USER_SLEEPERS, 1);
       const r = Atomics.wait(words, H_USER_BELL, seen, end - t0);
       Atomics.sub(words, H_USER_SLEEPERS, 1);
-      if (r !== 'timed-out') mainPoll.adapt((performance.now() - t0) * 1e6);
+      if (r !== 'timed-out') mainPoll.sleptUntilNow();
     }
   };
   const userLoop = async (): Promise<void> => {
@@ -213,13 +216,13 @@ export async function runThreaded(
         }
         continue;
       }
-      const t0 = performance.now();
+      mainPoll.beginWait();
       if (mainPoll.poll(words, H_USER_BELL, seen, false)) continue;
       Atomics.add(words, H_USER_SLEEPERS, 1);
       const r = waitAsync(words, H_USER_BELL, seen, us.asyncSleepMs);
       if (r.async) await r.value;
       Atomics.sub(words, H_USER_SLEEPERS, 1);
-      mainPoll.adapt((performance.now() - t0) * 1e6);
+      mainPoll.sleptUntilNow();
       lastYield = performance.now();
     }
   };

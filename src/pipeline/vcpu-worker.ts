@@ -10,7 +10,8 @@ import { EventRing } from '../events/ring.js';
 import { F_HOP_F64, F_SLEEPING, F_STATE, F_WALL_F64 } from '../shared-memory/frame-slots.js';
 import { FRAME_DONE, FRAME_KERNEL, FRAME_LOCAL, STOP_CALLS } from './frame-states.js';
 import { H_POOL_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
-import { HOP_TO_VCPU, hopClockMs, recordHop } from './hop-times.js';
+import { HOP_TO_VCPU, recordHop } from './hop-times.js';
+import { sharedClockMs } from '../shared-memory/shared-clock.js';
 import { STEP_NEXT, wallNowMs } from './steps.js';
 import { Vcpu, type VcpuSetup } from './vcpu.js';
 
@@ -50,11 +51,12 @@ for (let seq = 0; seq < setup.calls; seq++) {
   }
   if (v.begin(seq) === STEP_NEXT) {
     v.fd[F_WALL_F64] = wallNowMs();
-    v.fd[F_HOP_F64] = hopClockMs();
+    v.fd[F_HOP_F64] = sharedClockMs();
     Atomics.store(f, F_STATE, FRAME_KERNEL);
     ringBell(words, H_POOL_BELL);
     poll.waitFor(f, F_STATE, FRAME_DONE, f, F_SLEEPING);
     recordHop(hopTimes, HOP_TO_VCPU, v.fd[F_HOP_F64] as number);
+    poll.handedOffAt(v.fd[F_HOP_F64] as number);
     Atomics.store(f, F_STATE, FRAME_LOCAL);
   }
   v.end();

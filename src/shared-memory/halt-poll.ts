@@ -11,6 +11,14 @@
  * on this hand-off, so it shrinks (halving, to 0 below the start). The largest window is the
  * run's `pollUs` (0: never spin, every hand-off sleeps as before).
  *
+ * "Within the window" is judged by when the hand-off was made, not by when the sleeper woke:
+ * the sender stamps it (sharedClockMs) and the waiter, once it has the call, passes the stamp
+ * to handedOffAt(). KVM can go by the wake-up because an IPI takes microseconds; a futex wake
+ * here can take longer than the whole window (tens to a hundred microseconds on an idle VM),
+ * and judged by the wake-up every sleep would look long, the window would shrink to 0 and
+ * never grow back: every hop would sleep. A wait whose hand-off carries no stamp is judged by
+ * how long it slept.
+ *
  * Spinning only pays while a core is free for the thread that will answer. Threads that spin
  * hold one of a few shared spinner slots (one per core but one, at least one): when threads
  * outnumber cores the others sleep at once, so a hop then costs no more than the plain futex
@@ -18,6 +26,7 @@
  * sees a word another thread wrote.
  */
 import { availableParallelism } from 'node:os';
+import { sharedClockMs } from './shared-clock.js';
 
 /** First window when a waiter starts to poll, nanoseconds. */
 export const POLL_GROW_START_NS = 2_000;
@@ -138,28 +147,52 @@ export class HaltPoll {
     }
   }
 
+  /** When the current wait began (sharedClockMs), and, after a sleep not yet adapted to, how long it slept. */
+  private waitStartMs = 0;
+  private unadaptedSleepNs = -1;
+
+  /** A wait begins (before its poll): settle the last one, if no stamp came for it. */
+  beginWait(): void {
+    if (this.unadaptedSleepNs >= 0) this.adapt(this.unadaptedSleepNs);
+    this.unadaptedSleepNs = -1;
+    this.waitStartMs = sharedClockMs();
+  }
+
+  /** The wait begun by beginWait() ended asleep: adapt when the hand-off's stamp comes (handedOffAt), else at the next wait. */
+  sleptUntilNow(): void {
+    this.unadaptedSleepNs = (sharedClockMs() - this.waitStartMs) * 1e6;
+  }
+
+  /** The hand-off that ended the last wait was made at `atMs` (sharedClockMs): adapt the window by when it came. */
+  handedOffAt(atMs: number): void {
+    if (this.unadaptedSleepNs < 0) return;
+    this.unadaptedSleepNs = -1;
+    this.adapt(Math.max(0, (atMs - this.waitStartMs) * 1e6));
+  }
+
   /**
    * Wait until `word[index]` no longer holds `value`: poll, then sleep in Atomics.wait (a
    * blocking wait: worker threads only). While asleep the waiter counts itself in
    * `sleepers[sleeperIndex]`, so the writer notifies only when someone sleeps (wake()).
+   * After a sleep, pass the hand-off's stamp to handedOffAt().
    */
   waitWhile(word: Int32Array, index: number, value: number, sleepers: Int32Array, sleeperIndex: number): void {
-    const t0 = performance.now();
+    this.beginWait();
     if (this.poll(word, index, value, false)) return;
     Atomics.add(sleepers, sleeperIndex, 1);
     while (Atomics.load(word, index) === value) Atomics.wait(word, index, value, SLEEP_MS);
     Atomics.sub(sleepers, sleeperIndex, 1);
-    this.adapt((performance.now() - t0) * 1e6);
+    this.sleptUntilNow();
   }
 
   /** Wait until `word[index]` holds `target` (it may pass through other values first); as waitWhile. */
   waitFor(word: Int32Array, index: number, target: number, sleepers: Int32Array, sleeperIndex: number): void {
-    const t0 = performance.now();
+    this.beginWait();
     if (this.poll(word, index, target, true)) return;
     Atomics.add(sleepers, sleeperIndex, 1);
     for (let s = Atomics.load(word, index); s !== target; s = Atomics.load(word, index)) Atomics.wait(word, index, s, SLEEP_MS);
     Atomics.sub(sleepers, sleeperIndex, 1);
-    this.adapt((performance.now() - t0) * 1e6);
+    this.sleptUntilNow();
   }
 }
 

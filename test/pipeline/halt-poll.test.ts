@@ -11,6 +11,7 @@ import { parseRunOptions } from '../../src/cli/run-command.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { crowded } from '../../src/pipeline/core-watch.js';
 import { HaltPoll, MAX_POLL_US, POLL_GROW_START_NS } from '../../src/shared-memory/halt-poll.js';
+import { sharedClockMs } from '../../src/shared-memory/shared-clock.js';
 import { checkRunOptions, defaultRunOptions } from '../../src/pipeline/run-options.js';
 import { HOP_TO_USER } from '../../src/pipeline/hop-times.js';
 import { runThreaded } from '../../src/pipeline/threaded-run.js';
@@ -96,6 +97,36 @@ test('a waiter sees another thread\'s write while polling, and one that comes la
   assert.is(Atomics.load(w, 0), 2);
   assert.is(p.counts.slept, slept + 1, 'a write 50 ms away is met asleep');
   await new Promise((r) => late.once('exit', r));
+});
+
+test('a sleep is judged by when the hand-off came (the sender\'s stamp), not by how long the wake-up took', () => {
+  const busy = (ms: number): void => {
+    const until = sharedClockMs() + ms;
+    while (sharedClockMs() < until);
+  };
+  const { p } = poller(20);
+  // A hand-off made 5 us into the wait, seen only after a 1 ms wake-up: a 20 us poll would have caught it.
+  p.beginWait();
+  const handedOff = sharedClockMs() + 0.005;
+  busy(1);
+  p.sleptUntilNow();
+  p.handedOffAt(handedOff);
+  assert.is(p.windowNs, 2 * POLL_GROW_START_NS, 'grown');
+  p.handedOffAt(handedOff);
+  assert.is(p.counts.grew, 1, 'one adaptation per sleep');
+  // The same sleep with no stamp given: judged at the next wait by its length, 1 ms > 20 us.
+  p.beginWait();
+  busy(1);
+  p.sleptUntilNow();
+  p.beginWait();
+  assert.is(p.windowNs, POLL_GROW_START_NS, 'shrunk');
+  assert.is(p.counts.shrank, 1);
+  // A hand-off 100 us into the wait: beyond the largest window, so it shrinks even though it was stamped.
+  const start = sharedClockMs();
+  busy(0.2);
+  p.sleptUntilNow();
+  p.handedOffAt(start + 0.1);
+  assert.is(p.windowNs, 0);
 });
 
 test('crowded: more runnable threads than cores besides the sampler; unknown counts never crowd', () => {

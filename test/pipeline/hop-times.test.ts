@@ -5,26 +5,27 @@
 import { Worker } from 'node:worker_threads';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HOP_TO_POOL, HOP_TO_USER, HOP_TO_VCPU, allocateHopTimes, hopClockMs, hopSummaries, recordHop } from '../../src/pipeline/hop-times.js';
+import { HOP_TO_POOL, HOP_TO_USER, HOP_TO_VCPU, allocateHopTimes, hopSummaries, recordHop } from '../../src/pipeline/hop-times.js';
+import { sharedClockMs } from '../../src/shared-memory/shared-clock.js';
 import { runThreaded } from '../../src/pipeline/threaded-run.js';
 import { runFigures } from '../../src/report/report.js';
 import { options } from './support.js';
 
-test('the hop clock reads the same on another thread (its own performance.now() does not)', async () => {
-  const url = new URL('../../src/pipeline/hop-times.js', import.meta.url).href;
+test('the shared clock reads the same on another thread (its own performance.now() does not)', async () => {
+  const url = new URL('../../src/shared-memory/shared-clock.js', import.meta.url).href;
   const w = new Worker(`
     import('${url}').then((m) => {
       const { parentPort } = require('node:worker_threads');
-      parentPort.on('message', () => parentPort.postMessage(m.hopClockMs()));
+      parentPort.on('message', () => parentPort.postMessage(m.sharedClockMs()));
     });
   `, { eval: true });
   await new Promise((r) => setTimeout(r, 50));
   const gaps: number[] = [];
   for (let i = 0; i < 20; i++) {
-    const before = hopClockMs();
+    const before = sharedClockMs();
     w.postMessage(0);
     const there = await new Promise<number>((r) => w.once('message', r));
-    const after = hopClockMs();
+    const after = sharedClockMs();
     assert.ok(there >= before - 0.01 && there <= after + 0.01, `${there} within [${before}, ${after}]`);
     gaps.push(after - before);
   }
@@ -37,11 +38,11 @@ test('the median and mean of recorded hops fall in the right bucket (the median 
   // 9 hops of ~40.7 us, 2 of ~1 ms to the pool; 3 of ~81.4 us back to the vCPU (each begun that
   // long before it is recorded; both lie mid-bucket, a microsecond or more from its edges, so
   // the moment between reading the clock and recording moves neither).
-  for (let i = 0; i < 12; i++) recordHop(times, HOP_TO_VCPU, hopClockMs() - 0.0814); // warm up recordHop
+  for (let i = 0; i < 12; i++) recordHop(times, HOP_TO_VCPU, sharedClockMs() - 0.0814); // warm up recordHop
   times.fill(0);
-  for (let i = 0; i < 9; i++) recordHop(times, HOP_TO_POOL, hopClockMs() - 0.0407);
-  for (let i = 0; i < 2; i++) recordHop(times, HOP_TO_POOL, hopClockMs() - 1);
-  for (let i = 0; i < 3; i++) recordHop(times, HOP_TO_VCPU, hopClockMs() - 0.0814);
+  for (let i = 0; i < 9; i++) recordHop(times, HOP_TO_POOL, sharedClockMs() - 0.0407);
+  for (let i = 0; i < 2; i++) recordHop(times, HOP_TO_POOL, sharedClockMs() - 1);
+  for (let i = 0; i < 3; i++) recordHop(times, HOP_TO_VCPU, sharedClockMs() - 0.0814);
   const [pool, user, vcpu] = hopSummaries(times);
   assert.is(pool!.count, 11);
   assert.ok(Math.abs(pool!.medianUs - 40.7) / 40.7 < 0.05, `median ${pool!.medianUs}`);
