@@ -90,7 +90,7 @@ export interface SuiteConfig {
 }
 
 /** 2 vCPUs x 4000 calls, seed 1, the event ring of `tcesim run` (a smaller one would make real mode give up with log-full). */
-export const DEFAULT_PROFILE: ProfileSettings = { vcpus: 2, callsPerVcpu: 4000, seed: 1, ringRecords: defaultRunOptions().ringRecords };
+const DEFAULT_PROFILE: ProfileSettings = { vcpus: 2, callsPerVcpu: 4000, seed: 1, ringRecords: defaultRunOptions().ringRecords };
 
 /**
  * Under a minute on a 2-core machine (it was 155 s, two thirds of it 108 threaded pipeline

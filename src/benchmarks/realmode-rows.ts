@@ -35,7 +35,7 @@ import type { BatchBody } from './batch.js';
 
 export const PUT_ROW = 'realmode H_PUT_TCE';
 export const BARE_STORE_ROW = 'bare locked store (CAS, 2x Int32 store, xchg)';
-export const INDIRECT_N = 8;
+const INDIRECT_N = 8;
 
 /** Row names in the order they run and print. */
 export const REALMODE_ROW_NAMES = [

@@ -3,7 +3,7 @@ import type { BenchmarkRecord } from '../regression/format.js';
 import { summarize } from '../regression/statistics.js';
 
 /** Six significant digits: far below any noise, and a bench file a third the size. */
-export function roundSample(x: number): number {
+function roundSample(x: number): number {
   return Number.isFinite(x) && x !== 0 ? Number(x.toPrecision(6)) : x;
 }
 

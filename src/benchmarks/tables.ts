@@ -6,8 +6,8 @@ import { BARE_STORE_ROW, PUT_ROW } from './realmode-rows.js';
 import { comboMedian, storeRatioRow, wallMBPerSec, type SuiteOutput } from './suite.js';
 
 /** Seed 002's measurement: a 10 GbE NIC behind VFIO, every TCE hcall in QEMU vs handled in the kernel. */
-export const SEED_USERSPACE_MBS = 220;
-export const SEED_KERNEL_MBS: readonly [number, number] = [750, 1020];
+const SEED_USERSPACE_MBS = 220;
+const SEED_KERNEL_MBS: readonly [number, number] = [750, 1020];
 
 function answered(a: Readonly<Record<string, number>>): string {
   return ['realmode', 'virtmode', 'userspace'].map((t) => formatCount(a[t] ?? 0)).join(' / ');
@@ -19,7 +19,7 @@ export function formatSuite(s: SuiteOutput): string[] {
   const o = f.options;
   out.push(`tcesim bench (${o['quick'] === true ? 'quick' : 'full'}): node ${f.node}, ${f.machine.cpu} x${f.machine.cores}, ` +
     `loadavg ${f.machine.loadavg.map((l) => l.toFixed(2)).join(' ')}, git ${f.git.revision === 'unknown' ? 'unknown' : f.git.revision.slice(0, 12)}` +
-    `${f.git.dirty === true ? ' (dirty)' : ''}`);
+    (f.git.dirty === true ? ' (dirty)' : ''));
 
   if (s.micro.length > 0) {
     const store = s.micro.find((m) => m.record.name === BARE_STORE_ROW)?.record;

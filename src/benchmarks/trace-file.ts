@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 export const SAMPLE_TRACE = fileURLToPath(new URL('../../../test/data/traces/qemu-7.2-pseries-ddw-off.log', import.meta.url));
 
 /** Calls of the replay benchmark. */
-export const BENCH_TRACE_CALLS = 400_000;
+const BENCH_TRACE_CALLS = 400_000;
 
 const HCALL_LINE = /^spapr_iommu_(pci_)?(put|get|indirect|stuff) /;
 

@@ -9,7 +9,7 @@ import { UsageError } from './usage-error.js';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Join `--name VALUE` into `--name=VALUE` when VALUE is a negative number, for options that take a value. */
-export function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;

@@ -48,7 +48,7 @@ function compileFilter(text: string): RegExp {
 function progressLine(stream: NodeJS.WriteStream): { say: (line: string) => void; clear: () => void } {
   if (!stream.isTTY) return { say: () => undefined, clear: () => undefined };
   const started = performance.now();
-  const width = Math.max(20, (stream.columns ?? 80) - 1);
+  const width = Math.max(20, stream.columns - 1);
   return {
     say: (line) => stream.write(`\r\x1b[K${`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}`.slice(0, width)}`),
     clear: () => stream.write('\r\x1b[K'),

@@ -41,7 +41,7 @@ function parseAlpha(text: string): number {
 }
 
 /** Reads a bench file; every problem is a UsageError naming the file. */
-export function readBenchFile(path: string): BenchFile {
+function readBenchFile(path: string): BenchFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -57,7 +57,7 @@ export function readBenchFile(path: string): BenchFile {
   }
 }
 
-export async function compareCommand(argv: string[], out: (line: string) => void): Promise<number> {
+export function compareCommand(argv: string[], out: (line: string) => void): number {
   const { values, positionals } = parseCommandArgs('compare', argv, { threshold: { type: 'string' }, alpha: { type: 'string' } });
   if (positionals.length !== 2) {
     throw new UsageError(`compare needs two bench files, BASE and NEW, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);

@@ -45,7 +45,7 @@ function summary(path: string, r: ChromeExportResult): string[] {
   return lines;
 }
 
-export async function exportCommand(argv: string[], out: (line: string) => void): Promise<number> {
+export function exportCommand(argv: string[], out: (line: string) => void): number {
   const { values, positionals } = parseCommandArgs('export', argv, { chrome: { type: 'string' }, limit: { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('export needs exactly one log file (tcesim export LOG --chrome FILE)');
   const logPath = positionals[0] as string;

@@ -16,10 +16,10 @@ import { pamuBesideGain, pamuBesideText, PAMU_GAIN_WORKLOADS } from '../host/pam
 import { defaultMachineConfig } from '../pipeline/machine-config.js';
 import { UsageError } from './usage-error.js';
 
-export const GAIN_DEFAULT_CALLS = 5000;
+const GAIN_DEFAULT_CALLS = 5000;
 /** One vCPU: one transmit queue. The model has no QEMU big lock, so more vCPUs would overstate the
  * no-acceleration machines (docs/modelled-time.md). */
-export const GAIN_DEFAULT_VCPUS = 1;
+const GAIN_DEFAULT_VCPUS = 1;
 
 export const GAIN_HELP = `tcesim gain [options]
 

@@ -26,7 +26,7 @@ function statOrNull(path: string): Stats | null {
 }
 
 /** Whether two paths name one file (same resolved path, or the same inode through links). */
-export function sameFile(a: string, b: string): boolean {
+function sameFile(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
   const x = statOrNull(a);
   const y = statOrNull(b);

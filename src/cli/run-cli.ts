@@ -40,7 +40,7 @@ Exit codes: 0 done; 1 a failure the command reports (a regression, a failed repl
 that could not be written, an unfinished log); 2 misuse or bad input; 130/143 a run stopped by
 SIGINT/SIGTERM (its report is printed, marked unfinished).`;
 
-export const START_HELP = `tcesim start
+const START_HELP = `tcesim start
 
 The default job, what npm start runs: tcesim gain with its defaults (see tcesim help gain).`;
 
@@ -52,7 +52,7 @@ const HELPS: Readonly<Record<string, string>> = {
 };
 
 /** The package's version, from package.json beside dist/. */
-export function version(): string {
+function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
@@ -62,7 +62,7 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
   const [command, ...rest] = argv;
   try {
     if (command !== undefined && HELPS[command] !== undefined && wantsHelp(rest)) {
-      out(HELPS[command] as string);
+      out(HELPS[command]);
       return 0;
     }
     switch (command) {
@@ -90,11 +90,11 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
       case 'tables':
         return tablesCommand(rest, out);
       case 'export':
-        return await exportCommand(rest, out);
+        return exportCommand(rest, out);
       case 'bench':
         return await benchCommand(rest, out);
       case 'compare':
-        return await compareCommand(rest, out);
+        return compareCommand(rest, out);
       case 'help':
       case '--help':
       case '-h': {

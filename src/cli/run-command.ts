@@ -290,7 +290,8 @@ export async function runCommand(argv: string[], out: (line: string) => void, er
   let emitted = 0;
   const events: QemuEventLog = { moves: [] };
   const check: TraceAnswerCheck = { checked: 0, differing: 0, first: null };
-  let signal: string | null = null;
+  // Set in the finally below, inside a callback: the assertion keeps TypeScript from narrowing it to null.
+  let signal = null as string | null;
   try {
     // The QEMU trace is closed (flushed) when the run ends, whether it completed or failed.
     result = await withQemuTrace(o.emitQemuTrace, async (trace) => {

@@ -42,7 +42,7 @@ const REQUIRED_ARGS: Record<string, readonly string[]> = {
 };
 
 /** A return code name the guest can get. */
-export function parseGuestReturnCode(x: unknown, f: string, fail: Reader): number {
+function parseGuestReturnCode(x: unknown, f: string, fail: Reader): number {
   if (typeof x !== 'string' || !isReturnCodeName(x) || x === 'H_TOO_HARD') {
     fail(f, `${JSON.stringify(x)} is not a return code the guest can get (${RETURN_CODE_NAMES.filter((n) => n !== 'H_TOO_HARD').join(', ')})`);
   }

@@ -29,7 +29,7 @@ export function parsePhbs(v: unknown, where: string, fail: Reader, tableLiobns: 
     if (p.dma64WinAddr !== undefined) c.dma64WinAddr = parseU64(p.dma64WinAddr, `${at}.dma64WinAddr`, fail);
     if (p.pageSizeMask !== undefined) {
       const mask = parseU64(p.pageSizeMask, `${at}.pageSizeMask`, fail);
-      if ((mask & ~BigInt(QUERY_MASK_ALL)) !== 0n) fail(`${at}.pageSizeMask`, `${String(p.pageSizeMask)} has bits outside the LoPAPR page sizes (0x${QUERY_MASK_ALL.toString(16)})`);
+      if ((mask & ~BigInt(QUERY_MASK_ALL)) !== 0n) fail(`${at}.pageSizeMask`, `${p.pageSizeMask as string | number} has bits outside the LoPAPR page sizes (0x${QUERY_MASK_ALL.toString(16)})`);
       c.pageSizeMask = Number(mask);
     }
     if ((c.dmaWinAddr & 0xfffn) !== 0n) fail(`${at}.dmaWinAddr`, `${String(p.dmaWinAddr)} is not aligned to the default window's 4 KiB pages`);

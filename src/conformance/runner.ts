@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Mode } from '../papr/tiers.js';
 import { Machine } from '../pipeline/machine.js';
 import { hex } from '../papr/u64.js';
-import { runSetupsAll, type RunState } from './step-kinds.js';
+import type { RunState } from './step-kinds.js';
 import { VectorError } from './values.js';
 import { parseVector, type Vector } from './vector.js';
 
@@ -18,7 +18,6 @@ export interface RunResult {
 export function runVectorMode(v: Vector, mode: Mode): RunResult {
   const m = new Machine(v.machine, mode);
   const state: RunState = { machine: m, mode, ext: new Map() };
-  for (const setup of runSetupsAll()) setup(state);
   const mismatches: string[] = [];
   v.steps.forEach((step, i) => mismatches.push(...step.run(state, i)));
   const final = v.finalTables[mode];

@@ -60,13 +60,9 @@ export interface FinalCheck {
   parse(v: unknown, where: string, env: ParseEnv): (s: RunState) => string[];
 }
 
-/** Runs once per vector run before the first step (set up state in s.ext). */
-export type RunSetup = (s: RunState) => void;
-
 const stepKinds = new Map<string, StepKind>();
 const machineFields = new Map<string, MachineField>();
 const finalChecks = new Map<string, FinalCheck>();
-const runSetups: RunSetup[] = [];
 
 function once<T>(m: Map<string, T>, key: string, what: string, value: T): void {
   if (m.has(key)) throw new Error(`conformance ${what} ${JSON.stringify(key)} is registered twice`);
@@ -82,9 +78,6 @@ export function registerMachineField(f: MachineField): void {
 export function registerFinalCheck(c: FinalCheck): void {
   once(finalChecks, c.key, 'final check', c);
 }
-export function registerRunSetup(setup: RunSetup): void {
-  runSetups.push(setup);
-}
 
 export function registeredStepKinds(): ReadonlyMap<string, StepKind> {
   return stepKinds;
@@ -94,7 +87,4 @@ export function machineFieldsFor(format: FormatVersion): MachineField[] {
 }
 export function finalChecksFor(format: FormatVersion): FinalCheck[] {
   return [...finalChecks.values()].filter((c) => c.since <= format);
-}
-export function runSetupsAll(): readonly RunSetup[] {
-  return runSetups;
 }

@@ -16,8 +16,7 @@ export type { PerMode } from './per-mode.js';
 export type { VectorStep } from './step-kinds.js';
 
 /** The format each version's vectors name. */
-export const VECTOR_FORMATS: Readonly<Record<FormatVersion, string>> = { 1: 'tcesim-conformance/1', 2: 'tcesim-conformance/2' };
-export const VECTOR_FORMAT = VECTOR_FORMATS[1];
+const VECTOR_FORMATS: Readonly<Record<FormatVersion, string>> = { 1: 'tcesim-conformance/1', 2: 'tcesim-conformance/2' };
 
 export interface Vector {
   file: string;
@@ -144,7 +143,7 @@ function parseFinalTables(v: unknown, fail: Reader): PerMode<Map<number, Map<big
   const perMode = keys.length > 0 && keys.every(isMode);
   if (perMode) {
     const out: PerMode<Map<number, Map<bigint, bigint>>> = {};
-    for (const key of keys as Mode[]) out[key] = parseTables(v[key], `finalTables.${key}`, fail);
+    for (const key of keys) out[key] = parseTables(v[key], `finalTables.${key}`, fail);
     return out;
   }
   const tables = parseTables(v, 'finalTables', fail);

@@ -46,7 +46,7 @@ const CONTAINERS = 'vfio-containers';
 
 function parseErrno(v: unknown, where: string, fail: Reader): number {
   if (typeof v !== 'string' || errnoByName(v) === undefined) fail(where, `${JSON.stringify(v)} is not "OK" or a known errno name (EPERM, ENOENT, ENXIO, EBADF, ENOMEM, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL, ENOTTY, ENOSPC)`);
-  return errnoByName(v as string)!;
+  return errnoByName(v)!;
 }
 
 function parseExpect(v: Record<string, unknown>, where: string, fail: Reader): PerMode<number> {

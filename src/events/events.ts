@@ -180,5 +180,3 @@ export type TcesimEvent =
   | HcallEntered | TierTried | Escalated | Retried | TableWrite | TableFill | HcallCompleted
   | TableCreated | FinalEntry | FinalTablesEnd | VcpuFinished | HostIoctl | HostMemoryChanged | HostFinal
   | TableMoved | MappingReplayed;
-
-export type TcesimEventType = TcesimEvent['type'];

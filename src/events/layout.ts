@@ -23,14 +23,13 @@ export const R_P4 = 10;
 export const R_P5 = 11;
 export const R_P6 = 12;
 export const R_P7 = 13;
-export const R_P8 = 14;
-export const R_P9 = 15;
+// Word 14 (P8) has no name of its own; word 15 (P9) is R_THREAD.
 /**
  * ENTER, ESCALATE, RETRY, WRITE and COMPLETE: the thread that wrote the record,
  * THREAD_* << 16 | id (a vCPU's number, a pool worker's thread id, 0 for the main thread).
  * A CALL record is always its vCPU's.
  */
-export const R_THREAD = R_P9;
+export const R_THREAD = 15;
 export const THREAD_MAIN = 0;
 export const THREAD_VCPU = 1;
 export const THREAD_POOL = 2;

@@ -209,7 +209,7 @@ export class TableReplay {
 
 function tableFor(m: Map<TableKey, Map<number, bigint>>, key: TableKey): Map<number, bigint> {
   let t = m.get(key);
-  if (t === undefined) m.set(key, (t = new Map()));
+  if (t === undefined) m.set(key, (t = new Map<number, bigint>()));
   return t;
 }
 

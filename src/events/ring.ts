@@ -19,8 +19,8 @@ export interface SharedRing {
   readonly records: SharedArrayBuffer;
 }
 
-export const MIN_RING_RECORDS = 16;
-export const MAX_RING_RECORDS = 2 ** 24;
+const MIN_RING_RECORDS = 16;
+const MAX_RING_RECORDS = 2 ** 24;
 
 /** Main thread: allocate a ring of `capacity` records (a power of two). */
 export function allocateRing(capacity: number): SharedRing {

@@ -98,11 +98,11 @@ export function exportCheckedChromeTrace(
       },
       onEvents: (events) => {
         read++;
-        const t = timeline as CallTimeline | null;
+        const t = timeline;
         if (t === null || t.done) return;
         for (const e of events) t.add(e);
       },
-      stop: () => (timeline as CallTimeline | null)?.done === true,
+      stop: () => timeline?.done === true,
       progress,
     });
     const writer = out as TraceJsonWriter | null;

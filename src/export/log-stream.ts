@@ -13,7 +13,7 @@ import { LOG_MAGIC, logVersionError } from '../events/log-file.js';
 /** magic (8) + version (4) + record bytes (4) + description bytes (4) + reserved (4), as in log-file.ts. */
 const FIXED_HEADER = 24;
 /** Records per block by default: 4096 × 64 bytes = 256 KiB per read. */
-export const DEFAULT_BLOCK_RECORDS = 4096;
+const DEFAULT_BLOCK_RECORDS = 4096;
 
 /** Records `first` .. `first + count - 1` of the log, RECORD_WORDS Int32 words each, from word 0 of `words`. */
 export interface RecordBlock {

@@ -13,9 +13,9 @@ import type { ThreadRef } from '../events/events.js';
 import type { TraceSink, TrackId } from './trace-events.js';
 
 /** The vCPU threads (real mode, and every call's own span). */
-export const PID_VCPUS = 1;
+const PID_VCPUS = 1;
 /** The main thread (the QEMU model; in an inline run also virtual mode). */
-export const PID_MAIN = 2;
+const PID_MAIN = 2;
 /** A pool worker's process id is this plus its Node.js thread id. */
 export const PID_POOL_BASE = 100;
 /** Track ids are unique across the trace: pid × this + vCPU (vCPUs number at most 64). */

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCheckedLog } from '../events/log-check.js';
-import { replayVerified } from '../events/replay.js';
+import { replayVerified, type TableKey } from '../events/replay.js';
 import { H_SUCCESS, returnCodeName } from '../papr/return-codes.js';
 import { MODES, type Mode } from '../papr/tiers.js';
 import { defaultRunOptions } from '../pipeline/run-options.js';
@@ -95,7 +95,7 @@ try {
     if (!replayVerified(checked.replay)) {
       violations.push(`${mode}: the log does not replay (${checked.replay.chainBreaks.length} chain breaks, ${checked.replay.mismatches.length} final entries differ)`);
     }
-    const tables = JSON.stringify([...(checked.replay.recorded ?? new Map())].map(([k, t]) => [k, [...t].sort((a, b) => a[0] - b[0]).map(([i, v]) => [i, v.toString(16)])]).sort());
+    const tables = JSON.stringify([...(checked.replay.recorded ?? new Map<TableKey, ReadonlyMap<number, bigint>>())].map(([k, t]) => [k, [...t].sort((a, b) => a[0] - b[0]).map(([i, v]) => [i, v.toString(16)])]).sort());
     const codes = new Map<number, number>();
     for (const [v, r] of rets.entries()) {
       for (let s = 0; s < perVcpu; s++) {
@@ -108,7 +108,7 @@ try {
     }
     console.log(`${mode.padEnd(9)}: ${n(perVcpu * vcpus)} calls in ${(wallMs / 1000).toFixed(1)} s (${n(Math.round((perVcpu * vcpus) / (wallMs / 1000)))} calls/s wall), `
       + `${n(checked.records)} log records, one answer per call, replay ${replayVerified(checked.replay) ? 'verified' : 'FAILED'}; `
-      + `${[...codes].sort((a, b) => b[1] - a[1]).map(([c, k]) => `${returnCodeName(c)} ${n(k)}`).join(', ')}`);
+      + [...codes].sort((a, b) => b[1] - a[1]).map(([c, k]) => `${returnCodeName(c)} ${n(k)}`).join(', '));
     runs.push({ mode, rets, tables, wallMs, records: checked.records });
     rmSync(log, { force: true });
   }
@@ -131,7 +131,7 @@ try {
       const sameTables = first.tables === other.tables;
       if (!sameTables) violations.push(`${first.mode} and ${other.mode} end with different tables`);
       console.log(`${first.mode} vs ${other.mode}: ${differ === 0 ? 'every call the same return code' : `${n(differ)} calls differ (${n(differWellFormed)} well-formed)`}, `
-        + `${sameTables ? 'the same final tables' : 'DIFFERENT final tables'}`);
+        + (sameTables ? 'the same final tables' : 'DIFFERENT final tables'));
     }
   }
 } finally {

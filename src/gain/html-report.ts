@@ -20,7 +20,7 @@ async function svgOf(spec: TopLevelSpec): Promise<string> {
 }
 
 /** Throughput per machine (bars), the wire's limit (a rule) and the gain written on each bar. */
-export function throughputSpec(r: GainReport): TopLevelSpec {
+function throughputSpec(r: GainReport): TopLevelSpec {
   const values = r.machines.map((m) => ({
     machine: m.label, mbPerSec: Math.round(m.mbPerSec * 10) / 10, limitedBy: m.limitedBy,
     gain: m.gain === null ? 'base' : `${m.gain.toFixed(2)}x`,
@@ -68,7 +68,7 @@ export const COST_COLOURS: Readonly<Record<CostName, string>> = {
 };
 
 /** Where a call's modelled time goes: stacked bars of ns per call, one segment per cost. */
-export function ladderSpec(r: GainReport): TopLevelSpec {
+function ladderSpec(r: GainReport): TopLevelSpec {
   const values = r.machines.flatMap((m) => m.ladder.filter((s) => s.nsPerCall > 0).map((s) => ({
     machine: m.label, cost: `${s.tier}: ${s.cost}`, ns: Math.round(s.nsPerCall * 10) / 10, source: COST_SOURCES[s.cost].kind,
   })));

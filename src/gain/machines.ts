@@ -13,7 +13,7 @@ import type { Mode } from '../papr/tiers.js';
 
 export type GainDevice = 'emulated' | 'vfio-v1' | 'vfio-v2';
 
-export const DEVICE_LABELS: Readonly<Record<GainDevice, string>> = {
+const DEVICE_LABELS: Readonly<Record<GainDevice, string>> = {
   emulated: 'emulated',
   'vfio-v1': 'VFIO v1',
   'vfio-v2': 'VFIO v2 + prereg + KVM link',

@@ -21,7 +21,7 @@ import type { WorkloadParams } from '../workload/workload.js';
 import { GAIN_MACHINES, type GainMachine } from './machines.js';
 
 /** The workloads a device can be passed through for (as tcesim run --vfio): the others run emulated devices only. */
-export const PASSTHROUGH_WORKLOADS: readonly string[] = ['nic', 'storage'];
+const PASSTHROUGH_WORKLOADS: readonly string[] = ['nic', 'storage'];
 import { throughputOf, type Throughput } from './throughput.js';
 
 export interface GainOptions {
@@ -74,7 +74,7 @@ export interface GainRun {
 }
 
 /** The wire and the buffer size: the nic workload's own; for other workloads 10 GbE full frames. */
-export function wireOf(workload: string, params: WorkloadParams): { wire: NicWire; bufferBytes: number } {
+function wireOf(workload: string, params: WorkloadParams): { wire: NicWire; bufferBytes: number } {
   if (workload === 'nic') return { wire: nicWire('nic', params), bufferBytes: nicBuffer(params).bytes };
   return { wire: nicWire(workload, {}), bufferBytes: DEFAULT_MTU };
 }

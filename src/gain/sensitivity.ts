@@ -24,7 +24,7 @@ export interface GainPair {
 }
 
 /** Each accelerated machine over its own baseline, and any further pairs asked for. */
-export function gainPairs(run: GainRun, extra: readonly GainPair[] = []): GainPair[] {
+function gainPairs(run: GainRun, extra: readonly GainPair[] = []): GainPair[] {
   const ran = new Set(run.machines.map((m) => m.machine.id));
   const own = run.machines.flatMap((m) => (m.machine.baseline === null ? [] : [{ id: m.machine.id, machine: m.machine.id, over: m.machine.baseline }]));
   return [...own, ...extra.filter((p) => ran.has(p.machine) && ran.has(p.over))];

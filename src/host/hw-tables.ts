@@ -14,9 +14,9 @@ import { TCE_PERM_MASK } from '../papr/tce.js';
 export const UA_BASE = 0x7f0000000000;
 export const HPA_BASE = 0x2000000000;
 
-export const HOST_HEADER_WORDS = 16;
-export const HW_SLOT_WORDS = 16;
-export const REGION_SLOT_WORDS = 16;
+const HOST_HEADER_WORDS = 16;
+const HW_SLOT_WORDS = 16;
+const REGION_SLOT_WORDS = 16;
 
 const HH_MAX_HW = 0;
 const HH_MAX_REGIONS = 1;
@@ -50,18 +50,18 @@ export const HW_LEVELS = 10;
  */
 export const HWF_USERSPACE_PINNED = 1;
 
-export const R_STATE = 0;
-export const R_PAGE_SHIFT = 1;
+const R_STATE = 0;
+const R_PAGE_SHIFT = 1;
 /** Hardware entries that point into the region. */
-export const R_MAPPED = 2;
+const R_MAPPED = 2;
 /** Float64 word pairs: the region's ua and size in bytes. */
 const R_UA_F64_WORD = 8;
 const R_BYTES_F64_WORD = 10;
 
 export const REGION_FREE = 0;
-export const REGION_LIVE = 1;
+const REGION_LIVE = 1;
 /** Being unregistered: found by lookups, but no new mapping may point into it. */
-export const REGION_UNREGISTERING = 2;
+const REGION_UNREGISTERING = 2;
 
 export function hostWords(maxHw: number, maxRegions: number): number {
   return HOST_HEADER_WORDS + maxHw * HW_SLOT_WORDS + maxRegions * REGION_SLOT_WORDS;

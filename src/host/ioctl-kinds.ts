@@ -1,5 +1,5 @@
 /** The host ioctls tcesim models, numbered for event records (KIND_IOCTL's P0). Append only. */
-export const IOCTL_KINDS = [
+const IOCTL_KINDS = [
   'OPEN', 'SET_IOMMU', 'GROUP_SET_CONTAINER', 'GROUP_UNSET_CONTAINER', 'GET_INFO', 'ENABLE', 'DISABLE',
   'REGISTER_MEMORY', 'UNREGISTER_MEMORY', 'MAP_DMA', 'UNMAP_DMA', 'TCE_CREATE', 'TCE_REMOVE', 'RELEASE',
   'KVM_GROUP_ADD', 'KVM_GROUP_DEL', 'KVM_SET_SPAPR_TCE',

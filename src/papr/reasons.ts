@@ -1,8 +1,7 @@
 /**
  * Why a kernel tier gave up (H_TOO_HARD). Numbered so the real-mode path can record one
- * in a frame or an event record without allocating.
+ * in a frame or an event record without allocating; 0 is no reason.
  */
-export const REASON_NONE = 0;
 /** The LIOBN has no kernel table (unknown, or a userspace-only table). */
 export const REASON_NO_TABLE = 1;
 /** A guest-view backing page is not allocated and real mode cannot allocate. */

@@ -1,9 +1,9 @@
 /** PAPR hypervisor return codes used on the TCE paths (Linux hvcall.h). */
 export const H_SUCCESS = 0;
-export const H_HARDWARE = -1;
+const H_HARDWARE = -1;
 export const H_FUNCTION = -2;
 export const H_PARAMETER = -4;
-export const H_CLOSED = 2;
+const H_CLOSED = 2;
 /** KVM-internal "next tier, please": never reaches the guest. */
 export const H_TOO_HARD = 9999;
 

@@ -45,7 +45,6 @@ export function rtasToken(name: RtasDdwName): number {
 /** RTAS status words (rets[0]), signed. */
 export const RTAS_OUT_SUCCESS = 0;
 export const RTAS_OUT_HW_ERROR = -1;
-export const RTAS_OUT_BUSY = -2;
 export const RTAS_OUT_PARAM_ERROR = -3;
 
 /** Byte offsets in the argument buffer. */

@@ -14,6 +14,3 @@ export const MAX_PAGE_SHIFT = 34;
 /** An INDIRECT list is one 4 KiB page of big-endian u64s: 512 entries at most. */
 export const TCE_LIST_MAX_ENTRIES = 512;
 export const TCE_LIST_ALIGN_MASK = 0xfff;
-
-/** The sPAPR default (32-bit) window page shift. */
-export const SPAPR_TCE_PAGE_SHIFT = 12;

@@ -2,8 +2,6 @@
 export const TIER_REALMODE = 0;
 export const TIER_VIRTMODE = 1;
 export const TIER_USERSPACE = 2;
-/** Marker for "no tier answered yet". */
-export const TIER_NONE = -1;
 
 export const TIER_NAMES = ['realmode', 'virtmode', 'userspace'] as const;
 export type TierName = (typeof TIER_NAMES)[number];
@@ -20,6 +18,7 @@ export function isTierName(name: string): name is TierName {
 
 /** Modes are named after the first tier they try: realmode = R,V,U; virtmode = V,U; userspace = U. */
 export type Mode = TierName;
+/** The modes, one per tier it starts at. @alias of TIER_NAMES, typed as modes. */
 export const MODES: readonly Mode[] = TIER_NAMES;
 export function isMode(name: string): name is Mode {
   return isTierName(name);

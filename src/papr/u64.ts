@@ -48,16 +48,6 @@ export function toBoundedNumber(hi: number, lo: number): number {
   return hi < 0x200000 ? hi * TWO_32 + lo : Infinity;
 }
 
-/** Low half of `value` (a non-negative integer below 2^53). */
-export function loOf(value: number): number {
-  return value >>> 0;
-}
-
-/** High half of `value` (a non-negative integer below 2^53). */
-export function hiOf(value: number): number {
-  return Math.floor(value / TWO_32) >>> 0;
-}
-
 /** Edge helpers (never on the real-mode path): BigInt <-> halves. */
 export function bigLo(value: bigint): number {
   return Number(value & 0xffffffffn);

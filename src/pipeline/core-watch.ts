@@ -10,10 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
-export const CORE_WATCH_INTERVAL_MS = 5;
+const CORE_WATCH_INTERVAL_MS = 5;
 
 /** Runnable threads right now (this one included), or -1 when the system does not say. */
-export function runnableThreads(): number {
+function runnableThreads(): number {
   try {
     const fields = readFileSync('/proc/loadavg', 'latin1').split(' ');
     const running = Number.parseInt(fields[3] ?? '', 10);

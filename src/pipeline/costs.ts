@@ -91,7 +91,7 @@ export function power8Costs(): CostTable {
  * (its average counts time blocked in the host) from commit "KVM: PPC: Book3S HV: Provide more
  * detailed timings for P9 entry path" = 1768 ns. The rest as POWER8.
  */
-export function power9Costs(): CostTable {
+function power9Costs(): CostTable {
   return { ...power8Costs(), virtmodeEntry: 942 + 826 };
 }
 
@@ -104,7 +104,7 @@ export function defaultCosts(): CostTable {
   return power8Costs();
 }
 
-export function isCostName(name: string): name is keyof CostTable {
+function isCostName(name: string): name is keyof CostTable {
   return (COST_NAMES as readonly string[]).includes(name);
 }
 

@@ -1,4 +1,3 @@
-import type { Mode } from '../papr/tiers.js';
 import type { HostConfig } from '../host/host-config.js';
 import type { GroupConfig } from '../host/iommu-group.js';
 import type { PassthroughPlan } from '../userspace/vfio-setup.js';
@@ -59,5 +58,3 @@ export function defaultMachineConfig(): MachineConfig {
     spinBudget: 64,
   };
 }
-
-export type { Mode };

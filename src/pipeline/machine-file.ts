@@ -12,7 +12,7 @@ import { parseGroupConfigs, parseHostConfig } from '../host/host-json.js';
 import { defaultGroupConfig, type GroupConfig } from '../host/iommu-group.js';
 import type { PassthroughConfig, TableConfig } from './machine-config.js';
 
-export const MACHINE_FORMAT = 'tcesim-machine/1';
+const MACHINE_FORMAT = 'tcesim-machine/1';
 
 export interface DeviceDescription {
   group: number;

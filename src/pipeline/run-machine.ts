@@ -34,7 +34,7 @@ import { setUpPassthrough, type Passthrough } from '../userspace/vfio-setup.js';
 import { passthroughArenaEntries, passthroughHwTables } from './machine.js';
 import { passthroughOf } from './machine-file.js';
 
-export const RUN_LOG_FORMAT = 'tcesim-run';
+const RUN_LOG_FORMAT = 'tcesim-run';
 
 export class RunMachine {
   readonly spec: WorkloadSpec;

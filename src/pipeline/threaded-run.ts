@@ -92,8 +92,8 @@ export async function runThreaded(
   const frames = Array.from({ length: n }, (_, v) => m.frame(v));
   const totals: VcpuTotals[] = [];
   let crashes = 0;
-  let failure: Error | null = null;
-  let start = 0;
+  // Set from callbacks: the assertion keeps TypeScript from narrowing it to null.
+  let failure = null as Error | null;
   let finishedAt = 0;
 
   const hopTimes = new Int32Array(handOff.hopTimes);
@@ -244,7 +244,7 @@ export async function runThreaded(
       w.on('message', (msg: VcpuMessage) => {
         totals[msg.totals.vcpu] = msg.totals;
         lifecycle.emit('vcpu-finished', msg.totals);
-        if (totals.filter((x) => x !== undefined).length === n) {
+        if (Object.keys(totals).length === n) { // the sparse array's keys: the vCPUs that have reported
           finishedAt = performance.now();
           resolve();
         }
@@ -269,7 +269,7 @@ export async function runThreaded(
   const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
   const servers = Array.from({ length: ps.threads }, (_, i) => server(i).catch((e: unknown) => fail(toError(e))));
   const user = userLoop().catch((e: unknown) => fail(toError(e)));
-  start = performance.now();
+  const start = performance.now();
   Atomics.store(controlWords, 0, 1);
   Atomics.notify(controlWords, 0);
   try {

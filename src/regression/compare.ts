@@ -119,7 +119,7 @@ function hasSpread(samples: readonly number[]): boolean {
 }
 
 /** Judge one benchmark present on both sides. */
-export function compareBenchmark(base: BenchmarkRecord, next: BenchmarkRecord, options: CompareOptions): BenchmarkComparison {
+function compareBenchmark(base: BenchmarkRecord, next: BenchmarkRecord, options: CompareOptions): BenchmarkComparison {
   const baseMedian = median(base.samples);
   const newMedian = median(next.samples);
   const changePercent = baseMedian === newMedian ? 0 : baseMedian === 0 ? Math.sign(newMedian) * Infinity : ((newMedian - baseMedian) / Math.abs(baseMedian)) * 100;
@@ -151,7 +151,7 @@ function profileCounts(r: ProfileRun): Map<string, number> {
 }
 
 /** Every count that differs between two profiles (a count missing on one side is 0 there). */
-export function diffProfiles(base: EscalationProfile, next: EscalationProfile): {
+function diffProfiles(base: EscalationProfile, next: EscalationProfile): {
   changes: ProfileChange[]; onlyInBase: string[]; onlyInNew: string[];
 } {
   const changes: ProfileChange[] = [];

@@ -154,7 +154,7 @@ export function parseBenchFile(text: string, source: string): BenchFile {
     cpu: str(machineRaw, 'cpu', 'machine.'), cores: num(machineRaw, 'cores', 'machine.'),
     memoryBytes: num(machineRaw, 'memoryBytes', 'machine.'), platform: str(machineRaw, 'platform', 'machine.'),
     arch: str(machineRaw, 'arch', 'machine.'),
-    loadavg: Array.isArray(loadavg) && loadavg.every((x) => typeof x === 'number') ? loadavg as number[] : fail('machine.loadavg', 'must be an array of numbers'),
+    loadavg: Array.isArray(loadavg) && loadavg.every((x) => typeof x === 'number') ? loadavg : fail('machine.loadavg', 'must be an array of numbers'),
   };
   const gitRaw = obj(raw, 'git', '');
   const dirty = gitRaw['dirty'];

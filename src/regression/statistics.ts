@@ -14,12 +14,12 @@ export interface SampleSummary {
 }
 
 /** The samples sorted ascending, in a new array. */
-export function sortedCopy(samples: readonly number[]): number[] {
+function sortedCopy(samples: readonly number[]): number[] {
   return [...samples].sort((a, b) => a - b);
 }
 
 /** Nearest-rank quantile q (0 < q <= 1) of ascending samples; NaN for none. */
-export function quantileSorted(sorted: readonly number[], q: number): number {
+function quantileSorted(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
   return sorted[rank - 1] as number;

@@ -22,12 +22,12 @@ export const H_PAGES_CAPACITY = 8;
 export const H_SPIN_BUDGET = 9;
 /** Float64 index of guest RAM size in bytes. */
 export const HF_RAM_BYTES = 8;
-export const HEADER_WORDS = 32;
+const HEADER_WORDS = 32;
 
 export const FLAG_IN_KERNEL_MULTI_TCE = 1;
 export const FLAG_RANGE_FIRST_PAGE = 2;
 
-export const SLOT_WORDS = 32;
+const SLOT_WORDS = 32;
 export const S_STATE = 0;
 export const S_FLAGS = 1;
 export const S_LIOBN = 2;
@@ -45,7 +45,7 @@ export const S_LOCK = 10;
 export const S_GEN = 11;
 /** Attached hardware tables (KVM-VFIO links): hardware slot + 1, 0 for none. */
 export const S_HW0 = 12;
-export const S_HW1 = 13;
+// Word 13 (S_HW0 + 1): the second attached hardware table.
 export const MAX_HW_PER_TABLE = 2;
 /** Float64 word pair: window start in IOMMU pages (busOffset >> pageShift, < 2^53). */
 export const S_OFFSET_PAGES_F64_WORD = 16;

@@ -48,7 +48,7 @@ export interface SharedMachineOptions {
   ramHostPhys?: number;
 }
 
-export const MAX_RAM_BYTES = 2 ** 34;
+const MAX_RAM_BYTES = 2 ** 34;
 
 /** Main thread only: allocate a machine's shared buffers. */
 export function allocateSharedMachine(o: SharedMachineOptions): SharedMachine {
@@ -572,7 +572,7 @@ export class TceTables {
    */
   moveToUserspace(slot: number): void {
     const b = slotBase(slot);
-    this.pages.fill(1, this.control[b + S_PAGES]!, this.control[b + S_PAGES]! + this.control[b + S_NPAGES]!);
+    this.pages.fill(1, this.control[b + S_PAGES], this.control[b + S_PAGES]! + this.control[b + S_NPAGES]!);
     Atomics.and(this.control, b + S_FLAGS, ~SLOT_IN_KERNEL);
     Atomics.add(this.control, b + S_GEN, 1);
   }

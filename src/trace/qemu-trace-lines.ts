@@ -17,11 +17,11 @@ function eventName(liobn: bigint, event: string): string {
 }
 
 /** spapr_iommu_[pci_]put on a LIOBN without a table: the 64-bit LIOBN and the ioba unmasked. */
-export function formatPutNoTable(liobn: bigint, ioba: bigint, tce: bigint, ret: number): string {
+function formatPutNoTable(liobn: bigint, ioba: bigint, tce: bigint, ret: number): string {
   return `${eventName(liobn, 'put')} liobn=${hex64(liobn)} ioba=${hex64(ioba)} tce=${hex64(tce)} ret=${ret}`;
 }
 
-export function formatGetNoTable(liobn: bigint, ioba: bigint, ret: number, tce: bigint): string {
+function formatGetNoTable(liobn: bigint, ioba: bigint, ret: number, tce: bigint): string {
   return `${eventName(liobn, 'get')} liobn=${hex64(liobn)} ioba=${hex64(ioba)} ret=${ret} tce=${hex64(tce)}`;
 }
 

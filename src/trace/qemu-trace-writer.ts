@@ -10,7 +10,7 @@ import { QemuTraceLines } from './qemu-trace-lines.js';
 import { OutputWriteError } from '../events/write-error.js';
 
 /** Bytes (characters: the lines are ASCII) buffered before a write. */
-export const EMIT_BUFFER_CHARS = 1 << 16;
+const EMIT_BUFFER_CHARS = 1 << 16;
 
 export class QemuTraceWriter extends QemuTraceLines {
   private fd: number;
@@ -26,7 +26,7 @@ export class QemuTraceWriter extends QemuTraceLines {
       this.fd = openSync(file, 'w');
     } catch (e) {
       const why = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : String(e);
-      throw new RangeError(`cannot write the QEMU trace ${file} (${why})`);
+      throw new RangeError(`cannot write the QEMU trace ${file} (${why})`, { cause: e });
     }
   }
 

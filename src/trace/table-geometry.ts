@@ -21,12 +21,12 @@ export interface TraceTableGeometry {
 }
 
 /** The most entries a trace table may have (8 bytes of shared memory each: 512 MiB). */
-export const MAX_TRACE_TABLE_ENTRIES = 2 ** 26;
+const MAX_TRACE_TABLE_ENTRIES = 2 ** 26;
 
 /** sPAPR VIO windows: 4 KiB pages at bus address 0, 0x10000000 bytes. */
-export const VIO_WINDOW_BYTES = 0x10000000n;
+const VIO_WINDOW_BYTES = 0x10000000n;
 /** A PHB's default 32-bit window: 4 KiB pages at bus address 0, 0x40000000 bytes. */
-export const PHB_DEFAULT_WINDOW_BYTES = 0x40000000n;
+const PHB_DEFAULT_WINDOW_BYTES = 0x40000000n;
 const DEFAULT_PAGE_SHIFT = 12;
 
 /** The sPAPR default geometry of `liobn`, or null when it has none (a PHB's second window). */
@@ -43,10 +43,6 @@ export function describeGeometry(g: TraceTableGeometry): string {
   const units = ['B', 'KiB', 'MiB', 'GiB'];
   const u = Math.min(Math.floor(g.pageShift / 10), units.length - 1);
   return `${g.entries} × ${2 ** (g.pageShift - 10 * u)} ${units[u]} pages at ${hex(g.busOffset)}`;
-}
-
-function sameGeometry(a: TraceTableGeometry, b: TraceTableGeometry): boolean {
-  return a.pageShift === b.pageShift && a.busOffset === b.busOffset && a.entries === b.entries;
 }
 
 /** A window of `bytes` bytes of `pageBytes` pages at `busOffset`, checked; throws a RangeError naming the bad value. */
@@ -91,7 +87,7 @@ export function parseTableOverride(text: string): TraceTableGeometry {
   try {
     return geometryOf(Number(liobn), parseSize('page size', page), parseSize('offset', offset), parseSize('size', size), 'override', 0);
   } catch (e) {
-    throw new RangeError(`table ${JSON.stringify(text)}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new RangeError(`table ${JSON.stringify(text)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 
@@ -111,13 +107,13 @@ export function parseTableOverrides(text: string | undefined): ReadonlyMap<numbe
 }
 
 /** A PHB window's LIOBN (0x80000000 | phb << 8 | n, n = 0 or 1): its PHB index and n, or null. */
-export function phbWindowOf(liobn: number): { phb: number; n: number } | null {
+function phbWindowOf(liobn: number): { phb: number; n: number } | null {
   if ((liobn & 0x80000000) === 0 || (liobn & 0xff) > 1 || (liobn & 0x7fff0000) !== 0) return null;
   return { phb: (liobn >>> 8) & 0xff, n: liobn & 1 };
 }
 
 /** The PHB index of a BUID (0x800000020000000 + index), or null. */
-export function phbOfBuid(buid: bigint): number | null {
+function phbOfBuid(buid: bigint): number | null {
   const index = buid - 0x800000020000000n;
   return index >= 0n && index <= 0xffn ? Number(index) : null;
 }
@@ -213,7 +209,7 @@ export class TraceTableResolver {
     try {
       g = geometryOf(e.liobn, e.pageSize, e.startAddr, e.requested, 'ddw_create', line);
     } catch (err) {
-      throw new RangeError(`ddw_create of liobn ${hex(e.liobn)}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RangeError(`ddw_create of liobn ${hex(e.liobn)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     const p = this.phb(index, line);
     if (p.windows[w.n] !== null) throw new RangeError(`ddw_create of liobn ${hex(e.liobn)}, but that window is enabled (QEMU creates only a disabled window)`);

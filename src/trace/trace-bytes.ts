@@ -21,7 +21,6 @@ const SPACE = 0x20;
 const AT = 0x40;
 const DOT = 0x2e;
 const COLON = 0x3a;
-const EQ = 0x3d;
 const MINUS = 0x2d;
 const D0 = 0x30;
 const D9 = 0x39;
@@ -249,6 +248,7 @@ export function parseTraceBytes(bytes: Uint8Array, from: number, to: number): By
   c.at = from;
   if (from < to && (bytes[from] as number) >= D0 && (bytes[from] as number) <= D9) c.at = c.afterTimestamp(from);
   c.expect(PREFIX);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- expect() sets c.bad; TypeScript keeps the narrowing from the reset above
   if (c.bad) return null;
   const pci = c.skip(PCI_WORD);
   let e: QemuTraceEvent;
@@ -302,6 +302,7 @@ export function parseTraceBytes(bytes: Uint8Array, from: number, to: number): By
     return FALLBACK;
   }
   // Anything left on the line, or a LIOBN on the other variant, is the fallback's to name.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the parse calls set c.bad; TypeScript keeps the narrowing from the reset above
   if (c.bad || c.at !== c.end || isPciLiobn(e.liobn) !== pci) return FALLBACK;
   return e;
 }

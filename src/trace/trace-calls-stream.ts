@@ -20,7 +20,7 @@ const HOT_KINDS = ['', 'put', 'get', 'stuff', 'indirect'] as const;
 
 export type TraceEventCounts = Record<QemuTraceEvent['kind'], number>;
 
-export function emptyEventCounts(): TraceEventCounts {
+function emptyEventCounts(): TraceEventCounts {
   return {
     put: 0, get: 0, indirect: 0, stuff: 0, new_table: 0, ddw_query: 0, ddw_create: 0, ddw_remove: 0, ddw_reset: 0, other: 0,
   };

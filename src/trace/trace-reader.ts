@@ -10,7 +10,7 @@ import { FALLBACK, parseTraceBytes } from './trace-bytes.js';
 import { parseTraceLine } from './trace-line.js';
 
 /** Buffer size, and so the longest line taken: QEMU's lines are under 200 bytes. */
-export const TRACE_BUFFER_BYTES = 1 << 16;
+const TRACE_BUFFER_BYTES = 1 << 16;
 
 const LF = 10;
 const CR = 13;

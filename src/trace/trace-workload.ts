@@ -50,7 +50,7 @@ export function scanTraceParams(params: WorkloadParams): TraceScan {
 }
 
 /** Refuses a run of `calls` calls on `vcpus` vCPUs that the trace `params` name cannot make. */
-export function checkTraceRun(vcpus: number, calls: number, params: WorkloadParams): void {
+function checkTraceRun(vcpus: number, calls: number, params: WorkloadParams): void {
   if (vcpus !== 1) throw new RangeError(`vcpus ${vcpus}: a trace is one guest's call stream; replay it on 1 vCPU`);
   const scan = scanTraceParams(params);
   // Each machine event (--qemu-event) takes a call of its own.
@@ -59,7 +59,7 @@ export function checkTraceRun(vcpus: number, calls: number, params: WorkloadPara
 }
 
 /** Where the guest's RTAS argument buffer lies: the last 4 KiB of its RAM. */
-export function traceRtasBuffer(ram: GuestRam): number {
+function traceRtasBuffer(ram: GuestRam): number {
   return ram.slotBytes - 0x1000;
 }
 

@@ -9,7 +9,7 @@
 import type { TceTables } from '../shared-memory/tce-tables.js';
 
 /** The largest window tcesim lets KVM hold: 2^26 entries, 512 MiB of shared memory. */
-export const MAX_KERNEL_WINDOW_ENTRIES = 2 ** 26;
+const MAX_KERNEL_WINDOW_ENTRIES = 2 ** 26;
 
 export type KvmCreateRefusal = 'EINVAL' | 'EBUSY' | 'ENOMEM';
 

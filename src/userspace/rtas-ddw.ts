@@ -14,7 +14,7 @@ import type { SpaprPhb } from './spapr-phb.js';
 export type RtasHandler = (q: SpaprIommu, nargs: number, nret: number, args: readonly number[]) => number[];
 
 /** What QEMU 7.2 answers as the largest block with the 5-word reply, whatever the RAM. */
-export const DDW_LARGEST_BLOCK = 0x80000000;
+const DDW_LARGEST_BLOCK = 0x80000000;
 
 const PARAM_ERROR = [RTAS_OUT_PARAM_ERROR];
 const HW_ERROR = [RTAS_OUT_HW_ERROR];

@@ -9,7 +9,7 @@ import type { SpaprTraceObserver } from './trace-observer.js';
 
 import { iommuNotification, replayIommu, type IommuListener } from './iommu-listener.js';
 
-export type { IommuListener, IommuNotification, IommuPerm } from './iommu-listener.js';
+export type { IommuListener, IommuNotification,  } from './iommu-listener.js';
 
 /** Hears a table appear, vanish or be emptied, for the event log (created: its slot is live). */
 export type TableChangeObserver = (liobn: number, slot: number, created: boolean) => void;

@@ -20,9 +20,9 @@ export interface PhbConfig {
 }
 
 /** SPAPR_PCI_DMA_MAX_WINDOWS. */
-export const PHB_MAX_WINDOWS = 2;
+const PHB_MAX_WINDOWS = 2;
 /** BUID of PHB index 0 (SPAPR_PCI_BASE_BUID); PHB n is this + n. */
-export const PHB_BUID_BASE = 0x800000020000000n;
+const PHB_BUID_BASE = 0x800000020000000n;
 /** The highest PHB index tcesim takes (its LIOBNs stay below 0x80010000). */
 export const PHB_MAX_INDEX = 255;
 export const DEFAULT_WINDOW_PAGE_SHIFT = 12;
@@ -38,7 +38,7 @@ export function phbLiobn(index: number, window: number): number {
   return (0x80000000 | (index << 8) | window) >>> 0;
 }
 
-export function phbBuid(index: number): bigint {
+function phbBuid(index: number): bigint {
   return PHB_BUID_BASE + BigInt(index);
 }
 

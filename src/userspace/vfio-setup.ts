@@ -48,7 +48,7 @@ export interface Passthrough {
  * A setup step that failed, as QEMU would report it: fatal to the machine's start, so a run
  * refuses its machine in one line (a RangeError, as other bad run options).
  */
-export class PassthroughError extends RangeError {}
+class PassthroughError extends RangeError {}
 
 function must(what: string, ret: number): void {
   if (ret !== 0) throw new PassthroughError(`passed-through device: ${what} failed: ${errnoName(ret)}`);

@@ -31,14 +31,14 @@ const THEN = ['traffic', 'clear'] as const;
 type Then = (typeof THEN)[number];
 
 /** ASSUMPTION: guest time per H_STUFF_TCE of a boot clear (the loop in tce_freemulti_pSeriesLP). */
-export const BOOT_CLEAR_NS = 200;
+const BOOT_CLEAR_NS = 200;
 /** Slots of the light traffic's ring (a handful of buffers in flight). */
 const TRAFFIC_SLOTS = 16;
 /**
  * ASSUMPTION: "light" traffic after boot (device probing, firmware and module loading): one
  * 4 KiB buffer about every 100 us, so the guest idles that long after each buffer is freed.
  */
-export const BOOT_TRAFFIC_IDLE_NS = 100_000;
+const BOOT_TRAFFIC_IDLE_NS = 100_000;
 /** Guest time after each page boot's light traffic maps (an assumption; boot checks no published figure). */
 const BOOT_TRAFFIC_MAP_NS = 3600;
 

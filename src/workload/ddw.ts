@@ -46,8 +46,8 @@ type Backing = (typeof BACKINGS)[number];
  * written; the memory hot(un)plug around each cycle (page migration, notifier chains) is not
  * modelled: the workload measures the TCE work of a cycle, not the cycle.
  */
-export const DDW_CALL_NS = 300;
-export const DDW_NS_PER_ENTRY = 4;
+const DDW_CALL_NS = 300;
+const DDW_NS_PER_ENTRY = 4;
 
 interface DdwConfig {
   readonly pageShift: number;

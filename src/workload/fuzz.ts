@@ -17,7 +17,7 @@ const LIOBN_BASE = 0x80000000;
 const ENTRIES = 4096;
 const HCALLS = [H_PUT_TCE, H_GET_TCE, H_STUFF_TCE, H_PUT_TCE_INDIRECT] as const;
 /** An opcode no tier knows (between H_PUT_TCE_INDIRECT 0x124 and H_STUFF_TCE 0x138). */
-export const FUZZ_UNKNOWN_OPCODE = 0x130;
+const FUZZ_UNKNOWN_OPCODE = 0x130;
 export const MALFORMED_KINDS = ['unknown liobn', 'ioba past the window', 'unknown opcode', 'indirect > 512 entries', 'unaligned indirect list'] as const;
 
 export class FuzzWorkload implements Workload {

@@ -7,9 +7,9 @@
 import { intParam } from './params.js';
 import type { WorkloadParams } from './workload.js';
 
-export const ETHERNET_FRAME_OVERHEAD = 38;
+const ETHERNET_FRAME_OVERHEAD = 38;
 /** 10 GbE, the seed's link. */
-export const DEFAULT_LINK_MBPS = 10_000;
+const DEFAULT_LINK_MBPS = 10_000;
 export const DEFAULT_MTU = 1500;
 const MAX_LINK_MBPS = 800_000;
 const MIN_MTU = 576;
@@ -34,12 +34,12 @@ export const WIRE_PARAMS: Readonly<Record<string, string>> = {
   mtu: `largest frame payload in bytes, ${MIN_MTU} to ${MAX_MTU} (default ${DEFAULT_MTU})`,
 };
 
-export function framesPerBuffer(w: NicWire, bufferBytes: number): number {
+function framesPerBuffer(w: NicWire, bufferBytes: number): number {
   return Math.max(1, Math.ceil(bufferBytes / w.mtu));
 }
 
 /** The share of the link's bits that are buffer bytes, for buffers of `bufferBytes`. */
-export function wireEfficiency(w: NicWire, bufferBytes: number): number {
+function wireEfficiency(w: NicWire, bufferBytes: number): number {
   return bufferBytes / (bufferBytes + ETHERNET_FRAME_OVERHEAD * framesPerBuffer(w, bufferBytes));
 }
 

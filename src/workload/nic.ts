@@ -24,7 +24,7 @@ import { listPageGpa, MAP_METHODS, TceRun, UNMAP_METHODS, type MapMethod, type U
 import { nicWire, WIRE_PARAMS } from './nic-wire.js';
 import type { Workload, WorkloadContext, WorkloadParams, WorkloadSpec } from './workload.js';
 
-export const NIC_LIOBN_BASE = 0x80000000;
+const NIC_LIOBN_BASE = 0x80000000;
 const PAGE_SHIFT = 12;
 const PAGE_BYTES = 4096;
 /** The QEMU PHB default window: 1 GiB of 4 KiB pages. */

@@ -42,7 +42,7 @@ export function parseWorkloadArg(arg: string): { name: string; params: WorkloadP
 }
 
 /** Refuses a parameter `spec` does not take, naming it and the ones it takes. */
-export function checkParamName(spec: WorkloadSpec, key: string): void {
+function checkParamName(spec: WorkloadSpec, key: string): void {
   if (Object.hasOwn(spec.params, key)) return;
   const known = Object.keys(spec.params);
   throw new RangeError(`workload ${spec.name} takes no parameter ${JSON.stringify(key)}` +

@@ -6,7 +6,7 @@ import { RTAS_ARGS_FIRST, RTAS_ARGS_NARGS, RTAS_ARGS_NRET, RTAS_ARGS_TOKEN } fro
 import type { GuestRam } from '../shared-memory/guest-ram.js';
 
 /** Bytes a buffer of nargs + nret words takes. */
-export function rtasBufferBytes(nargs: number, nret: number): number {
+function rtasBufferBytes(nargs: number, nret: number): number {
   return RTAS_ARGS_FIRST + 4 * (nargs + nret);
 }
 

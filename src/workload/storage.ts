@@ -40,9 +40,9 @@ const DEFAULT_READS = 50;
  * completion path), on a POWER8-class vCPU. The model is CPU-bound: the disk is assumed fast
  * enough that the queue never waits for it.
  */
-export const STORAGE_SUBMIT_NS = 5000;
-export const STORAGE_NS_PER_PAGE = 50;
-export const STORAGE_COMPLETE_NS = 3000;
+const STORAGE_SUBMIT_NS = 5000;
+const STORAGE_NS_PER_PAGE = 50;
+const STORAGE_COMPLETE_NS = 3000;
 
 interface StorageConfig {
   readonly minPages: number;

@@ -49,12 +49,12 @@ export interface TceWindow {
 }
 
 /** The TCE of IOMMU page `page` (its guest physical address is page << shift) with permission bits `perm`: high half. */
-export function tceHi(page: number, pageShift: number): number {
+function tceHi(page: number, pageShift: number): number {
   return shlHi(page, pageShift);
 }
 
 /** The same TCE's low half (an int32 bit pattern, as the frame stores it). */
-export function tceLo(page: number, pageShift: number, perm: number): number {
+function tceLo(page: number, pageShift: number, perm: number): number {
   return shlLo(page, pageShift) | perm;
 }
 

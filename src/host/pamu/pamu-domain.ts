@@ -9,7 +9,7 @@
 import { fail, hex, OK, type PamuResult } from './errors.js';
 
 /** PAMU's page: the smallest aperture, sub-window and mapping. */
-export const PAMU_PAGE_SIZE = 0x1000n;
+const PAMU_PAGE_SIZE = 0x1000n;
 /** Window-count ceiling in the VFIO design (hardware reports 2^(1 + PC3 field)). */
 export const PAMU_DEFAULT_MAX_WINDOWS = 256;
 /** Device may read (PAMU "query" permission). */
@@ -57,7 +57,7 @@ export interface PamuDomainOptions {
   readonly msiBanks?: readonly MsiBank[];
 }
 
-export function isPowerOfTwo(value: bigint): boolean {
+function isPowerOfTwo(value: bigint): boolean {
   return value > 0n && (value & (value - 1n)) === 0n;
 }
 

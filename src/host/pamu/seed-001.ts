@@ -26,7 +26,7 @@ export const SEED_001_MSI_BANKS: readonly MsiBank[] = [
  * page each) inside PAMU's 36-bit physical space, and deliberately out of order: huge pages
  * come from a pool and need not be contiguous, which per-window translation allows.
  */
-export const SEED_001_RAM_PHYS: readonly bigint[] = [0x1_00000000n, 0x1_0c000000n, 0x1_04000000n, 0x1_38000000n];
+const SEED_001_RAM_PHYS: readonly bigint[] = [0x1_00000000n, 0x1_0c000000n, 0x1_04000000n, 0x1_38000000n];
 
 export const SEED_001_LAYOUT: PamuLayout = {
   apertureStart: 0n,
