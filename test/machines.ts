@@ -4,7 +4,7 @@ import { tierName, type Mode } from '../src/papr/tiers.js';
 import { Machine, type HcallResult } from '../src/pipeline/machine.js';
 import { defaultMachineConfig, type MachineConfig } from '../src/pipeline/machine-config.js';
 
-export const LIOBN = 0x80000000n;
+const LIOBN = 0x80000000n;
 
 /** A small machine: 256 MiB RAM, the default PHB window, overridable. */
 export function machine(mode: Mode, over: Partial<MachineConfig> = {}): Machine {

@@ -56,6 +56,7 @@ function vectorError(text: string): VectorError {
 
 test('invalid vectors name the file and the field', () => {
   const base = JSON.parse(readFileSync(join(VECTORS, 'put-get-roundtrip.json'), 'utf8'));
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each case breaks the parsed JSON in its own way
   const cases: [(v: any) => void, string][] = [
     [(v) => { v.steps[0].expectTCE = '0x1'; }, 'steps[0].expectTCE'],
     [(v) => { v.machine.tables[0].pagesize = 12; }, 'machine.tables[0].pagesize'],

@@ -71,7 +71,8 @@ test('four threads appending at once: every record arrives exactly once, each th
   const url = new URL('../../src/events/writer.js', import.meta.url).href;
   const workers = [0, 1, 2, 3].map((id) => new Worker(code, { eval: true, workerData: { ring: shared, n: perThread, id, url } }));
   const exited = workers.map((w) => new Promise((resolve) => w.on('exit', resolve)));
-  let done = false;
+  // Set by the promise below: the assertion keeps TypeScript from narrowing it to false.
+  let done = false as boolean;
   void Promise.all(exited).then(() => { done = true; });
   while (!done || drain.ring.used() > 0) {
     drain.drain();

@@ -44,10 +44,10 @@ test('one span per completed call, starting at the clock the log entered it at, 
     const key = `${c.vcpu}/${c.seq}`;
     const s = calls.get(key);
     assert.ok(s !== undefined, `call ${key} has a span`);
-    assert.is(ns(s!.ts), decoded.enterClock.get(key) ?? entered.get(key)!.clockNs, `call ${key} starts at its vCPU's clock`);
-    assert.is(ns(s!.dur), c.costNs, `call ${key} lasts its modelled cost`);
-    assert.is(s!.name, entered.get(key)!.hcall);
-    assert.equal([s!.pid, s!.tid, s!.args.tier, s!.args.ret], [1, 1000 + c.vcpu, c.tier, c.retName]);
+    assert.is(ns(s.ts), decoded.enterClock.get(key) ?? entered.get(key)!.clockNs, `call ${key} starts at its vCPU's clock`);
+    assert.is(ns(s.dur), c.costNs, `call ${key} lasts its modelled cost`);
+    assert.is(s.name, entered.get(key)!.hcall);
+    assert.equal([s.pid, s.tid, s.args.tier, s.args.ret], [1, 1000 + c.vcpu, c.tier, c.retName]);
   }
 });
 
@@ -70,7 +70,7 @@ test('the tiers of each call tile its span, each on the track of the thread that
 });
 
 test('one escalation instant per escalation in the log, with its reason', () => {
-  const fromLog = tally(decoded.events.filter((e) => e.type === 'escalated'), (e) => (e.type === 'escalated' ? e.reason : ''));
+  const fromLog = tally(decoded.events.filter((e) => e.type === 'escalated'), (e) => e.reason);
   const drawn = instants(trace, 'escalation');
   assert.equal(tally(drawn, (e) => String(e.args.reason)), fromLog);
   assert.equal(fromLog, runFigures(real.stats).escalations, 'and the report of the run counts the same');

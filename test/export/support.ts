@@ -32,7 +32,7 @@ function checkEvent(e: unknown, i: number): TraceEvent {
   if (typeof e.name !== 'string' || e.name === '') bad('has no name');
   if (!isObject(e.args)) bad('has no args object');
   const time = (k: string): void => {
-    if (typeof e[k] !== 'number' || !Number.isFinite(e[k]) || (e[k] as number) < 0) bad(`has a bad ${k}`);
+    if (typeof e[k] !== 'number' || !Number.isFinite(e[k]) || (e[k]) < 0) bad(`has a bad ${k}`);
   };
   switch (e.ph) {
     case 'X':
@@ -79,7 +79,7 @@ export function instants(t: ParsedTrace, cat?: string): InstantEvent[] {
   return t.traceEvents.filter((e): e is InstantEvent => e.ph === 'i' && (cat === undefined || e.cat === cat));
 }
 
-export function metadata(t: ParsedTrace): MetadataEvent[] {
+function metadata(t: ParsedTrace): MetadataEvent[] {
   return t.traceEvents.filter((e): e is MetadataEvent => e.ph === 'M');
 }
 

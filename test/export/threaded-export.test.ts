@@ -43,7 +43,7 @@ test('virtmode on two pool workers: each tier on the worker that ran it, each ca
   assert.equal([...new Set(tiers.map((s) => s.pid - PID_POOL_BASE))].sort((a, b) => a - b), workers, 'one process per pool worker in the log');
   for (const w of workers) assert.is(processName(t, PID_POOL_BASE + w), `virtual-mode pool worker (thread ${w})`);
   // The worker that wrote each call's completion is the track its tier is on.
-  const answeredBy = new Map(decoded.events.flatMap((e) => (e.type === 'hcall-completed' ? [[`${e.vcpu}/${e.seq}` as string, e.thread.id] as const] : [])));
+  const answeredBy = new Map(decoded.events.flatMap((e): [string, number][] => (e.type === 'hcall-completed' ? [[`${e.vcpu}/${e.seq}`, e.thread.id]] : [])));
   for (const s of tiers) {
     assert.is(s.name, 'virtmode');
     assert.is(s.pid, PID_POOL_BASE + answeredBy.get(callKey(s))!, `${callKey(s)} on the worker that answered it`);
@@ -65,7 +65,7 @@ test('realmode threaded: real mode on the vCPUs, what it gives up on a pool work
   const escalated = decoded.events.filter((e) => e.type === 'escalated');
   assert.ok(escalated.length > 0);
   assert.is(byTier['virtmode@pool'], escalated.length, 'each call real mode gave up went to a pool worker');
-  assert.equal(tally(instants(t, 'escalation'), (e) => String(e.args.reason)), tally(escalated, (e) => (e.type === 'escalated' ? e.reason : '')));
+  assert.equal(tally(instants(t, 'escalation'), (e) => String(e.args.reason)), tally(escalated, (e) => e.reason));
   assert.equal(trackProblems(t), []);
 });
 

@@ -88,10 +88,10 @@ test('the log rebuilds pins and locked memory; a lost pin record fails verificat
   const words = r.records!;
   const rep = replayRecords(words, r.recordCount);
   assert.ok(rep.host !== null);
-  assert.equal(rep.host!.recorded, { pinnedPages: rep.host!.pinnedPages, lockedBytes: rep.host!.lockedBytes });
-  assert.is(rep.host!.pinnedPages, r.host!.pinnedPages);
-  assert.is(rep.host!.lockedBytes, BigInt(r.host!.lockedBytes));
-  assert.is(rep.host!.ioctls, r.host!.ioctls.reduce((n, [, c]) => n + c, 0));
+  assert.equal(rep.host.recorded, { pinnedPages: rep.host.pinnedPages, lockedBytes: rep.host.lockedBytes });
+  assert.is(rep.host.pinnedPages, r.host!.pinnedPages);
+  assert.is(rep.host.lockedBytes, BigInt(r.host!.lockedBytes));
+  assert.is(rep.host.ioctls, r.host!.ioctls.reduce((n, [, c]) => n + c, 0));
   // Drop the first pin record (turn it into padding): the rebuilt pins no longer match.
   const tampered = words.slice();
   for (let i = 0; i < r.recordCount; i++) {

@@ -46,7 +46,7 @@ export function modelTables(): ModelTable[] {
 // ---------------------------------------------------------------------------------------------
 
 /** A TCE for table t: clear, page-aligned in RAM (with or without permission), misaligned, outside RAM, anything. */
-export function arbModelTce(t: TableConfig): fc.Arbitrary<bigint> {
+function arbModelTce(t: TableConfig): fc.Arbitrary<bigint> {
   const ps = 1n << BigInt(t.pageShift);
   const pagesInRam = RAM_BYTES / ps;
   const perm = fc.constantFrom(0n, 1n, 2n, 3n);

@@ -32,7 +32,7 @@ export const TIER_U = 2;
 
 export const hex = (v: bigint | number): string => (typeof v === 'bigint' ? `0x${v.toString(16)}` : `0x${(v >>> 0).toString(16)}`);
 
-export function opName(op: number): string {
+function opName(op: number): string {
   switch (op) {
     case OP_GET: return 'GET';
     case OP_PUT: return 'PUT';
@@ -42,7 +42,7 @@ export function opName(op: number): string {
   }
 }
 
-export function describeCall(c: HcallArgs): string {
+function describeCall(c: HcallArgs): string {
   return `${opName(c.opcode)}(liobn=${hex(c.liobn)}, ioba=${hex(c.ioba)}, arg=${hex(c.arg ?? 0n)}, npages=${hex(c.npages ?? 0n)})`;
 }
 
@@ -52,7 +52,7 @@ export function describePath(r: HcallResult): string {
 }
 
 /** Values where 32-bit halves, 2^53 doubles and 64-bit wrap-around tend to break. */
-export const EDGE_U64: readonly bigint[] = [
+const EDGE_U64: readonly bigint[] = [
   0n, 1n, 2n, 3n, 4n, 7n, 8n, 0xfffn, 0x1000n, 0x1001n, 0x1003n, 0xffffn, 0x10000n, 0x10003n,
   0x7fffffffn, 0x80000000n, 0x80000001n, 0xfffff000n, 0xffffffffn, 1n << 32n, (1n << 32n) + 1n, (1n << 32n) + 0x1000n,
   (1n << 52n) - 1n, 1n << 52n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, (1n << 53n) + 0x1000n,

@@ -38,8 +38,8 @@ test('U and p agree with scipy.stats.mannwhitneyu (asymptotic, continuity), ties
   ];
   for (const [a, b, u, p] of cases) {
     const r = mannWhitneyU(a, b);
-    assert.is(r.u, u, `U of ${a} vs ${b}`);
-    close(r.p, p, 1e-5, `p of ${a} vs ${b}`);
+    assert.is(r.u, u, `U of ${a.join(',')} vs ${b.join(',')}`);
+    close(r.p, p, 1e-5, `p of ${a.join(',')} vs ${b.join(',')}`);
   }
 });
 

@@ -43,7 +43,7 @@ test('seed 004 in a run: the hotplug moves the PHB\'s kernel table to QEMU, repl
   const events = decoded(r);
   const replayed = events.filter((e) => e.type === 'mapping-replayed');
   assert.is(replayed.length, move.replayed);
-  assert.ok(replayed.every((e) => e.type === 'mapping-replayed' && (e.value & 3n) !== 0n), 'only live mappings are replayed');
+  assert.ok(replayed.every((e) => (e.value & 3n) !== 0n), 'only live mappings are replayed');
   assert.equal(events.filter((e) => e.type === 'table-moved'), [{ type: 'table-moved', liobn: 0x80000000, replayed: move.replayed }]);
   // Every call after the event is answered by QEMU: the kernel no longer has the table.
   const after = events.filter((e) => e.type === 'hcall-completed' && e.seq > 200);
