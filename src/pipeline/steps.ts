@@ -80,13 +80,13 @@ export function vcpuStep(c: StepContext, firstTier: number, f: Int32Array, fd: F
   if (ret !== H_TOO_HARD) {
     f[F_RET] = ret;
     f[F_TIER] = TIER_REALMODE;
-    if (!w.complete(TIER_REALMODE, ret, f[F_OUT_LO] as number, f[F_OUT_HI] as number, fd[F_COST_F64], -1)) {
+    if (!w.complete(TIER_REALMODE, ret, f[F_OUT_LO] as number, f[F_OUT_HI] as number, fd[F_COST_F64] as number, -1)) {
       f[F_PENDING] = PENDING_COMPLETE;
       return STEP_NEXT;
     }
     return STEP_ANSWERED;
   }
-  if (!w.escalate(TIER_REALMODE, f[F_REASON] as number, TIER_VIRTMODE, fd[F_COST_F64])) {
+  if (!w.escalate(TIER_REALMODE, f[F_REASON] as number, TIER_VIRTMODE, fd[F_COST_F64] as number)) {
     f[F_PENDING] = PENDING_ESCALATE;
     f[F_PENDING_REASON] = f[F_REASON] as number;
   }
@@ -152,10 +152,10 @@ export function kernelStep(c: StepContext, firstTier: number, f: Int32Array, fd:
   if (ret !== H_TOO_HARD) {
     f[F_RET] = ret;
     f[F_TIER] = TIER_VIRTMODE;
-    w.complete(TIER_VIRTMODE, ret, f[F_OUT_LO] as number, f[F_OUT_HI] as number, fd[F_COST_F64], wallUs(fd));
+    w.complete(TIER_VIRTMODE, ret, f[F_OUT_LO] as number, f[F_OUT_HI] as number, fd[F_COST_F64] as number, wallUs(fd));
     return STEP_ANSWERED;
   }
-  w.escalate(TIER_VIRTMODE, f[F_REASON] as number, TIER_USERSPACE, fd[F_COST_F64]);
+  w.escalate(TIER_VIRTMODE, f[F_REASON] as number, TIER_USERSPACE, fd[F_COST_F64] as number);
   return STEP_NEXT;
 }
 
@@ -170,7 +170,7 @@ export function userspaceStep(c: StepContext, qemu: SpaprIommu, hcalls: HcallTab
   fd[F_COST_F64] = (fd[F_COST_F64] as number) + c.meter.cost(TIER_USERSPACE, t);
   f[F_RET] = ret;
   f[F_TIER] = TIER_USERSPACE;
-  w.complete(TIER_USERSPACE, ret, f[F_OUT_LO] as number, f[F_OUT_HI] as number, fd[F_COST_F64], wallUs(fd));
+  w.complete(TIER_USERSPACE, ret, f[F_OUT_LO] as number, f[F_OUT_HI] as number, fd[F_COST_F64] as number, wallUs(fd));
 }
 
 function wallUs(fd: FrameF64): number {
