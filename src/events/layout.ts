@@ -23,7 +23,8 @@ export const R_P4 = 10;
 export const R_P5 = 11;
 export const R_P6 = 12;
 export const R_P7 = 13;
-// Word 14 (P8) has no name of its own; word 15 (P9) is R_THREAD.
+export const R_P8 = 14;
+// Word 15 (P9) is R_THREAD.
 /**
  * ENTER, ESCALATE, RETRY, WRITE and COMPLETE: the thread that wrote the record,
  * THREAD_* << 16 | id (a vCPU's number, a pool worker's thread id, 0 for the main thread).

@@ -11,9 +11,9 @@ import { OutputWriteError } from './write-error.js';
 
 export const LOG_MAGIC = 'TCESLOG\0';
 /** Version 2 added FILL records (a run of table writes in one record); version 1 logs read the same. */
-export const LOG_VERSION = 2;
+const LOG_VERSION = 2;
 /** The versions this tcesim reads. */
-export const LOG_VERSIONS_READ: readonly number[] = [1, 2];
+const LOG_VERSIONS_READ: readonly number[] = [1, 2];
 
 /** The error for a log of a version this tcesim does not read, or null. */
 export function logVersionError(path: string, version: number): LogFormatError | null {

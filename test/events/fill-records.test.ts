@@ -118,7 +118,7 @@ test('a 512-entry clear after a put is one FILL record: 512 writes, 1 changed; l
   assert.is(count(runs.kinds, KIND_PAD), 0, 'the reservation was one record: nothing to pad');
   assert.is(count(each.kinds, KIND_WRITE), 512, 'the clear (the put is one CALL record)');
   const fill = decoded(runs).find((e) => e.type === 'table-fill');
-  assert.equal(fill && fill.type === 'table-fill' ? [fill.index, fill.count, fill.value, fill.step, fill.changed] : null, [0, 512, 0n, 0n, 1]);
+  assert.equal(fill ? [fill.index, fill.count, fill.value, fill.step, fill.changed] : null, [0, 512, 0n, 0n, 1]);
   assert.equal(runs.stats.writesByTier, each.stats.writesByTier);
   assert.equal(runs.stats.changesByTier, each.stats.changesByTier);
   assert.equal(runs.stats.writesByTier[TIER_REALMODE], 1 + 512, 'the put and the clear');
@@ -150,7 +150,7 @@ test('a single write is still a WRITE record with its old value (the log is unch
   const l = logCalls([{ op: 'stuff', index: 3, npages: 1, value: 0 }, { op: 'put', index: 3, tce: mapped(0x5000) }, { op: 'stuff', index: 3, npages: 1, value: 0 }], 'fail');
   assert.is(count(l.kinds, KIND_FILL), 0);
   const writes = decoded(l).filter((e) => e.type === 'table-write');
-  assert.equal(writes.map((e) => (e.type === 'table-write' ? [e.index, e.old, e.value] : null)), [[3, 0n, 0n], [3, 0n, BigInt(mapped(0x5000))], [3, BigInt(mapped(0x5000)), 0n]]);
+  assert.equal(writes.map((e) => [e.index, e.old, e.value]), [[3, 0n, 0n], [3, 0n, BigInt(mapped(0x5000))], [3, BigInt(mapped(0x5000)), 0n]]);
   assert.is(count(l.kinds, KIND_WRITE), 2, 'the stuffs (the put is a CALL record)');
 });
 
