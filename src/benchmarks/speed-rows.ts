@@ -27,18 +27,18 @@ import { hopTrips } from './hop-trips.js';
 import { benchmarkRecord } from './records.js';
 import { SAMPLE_TRACE, benchTrace } from './trace-file.js';
 
-export const HOP_SPIN_ROW = 'hop: bare spin round trip';
-export const HOP_FUTEX_ROW = 'hop: bare futex round trip';
-export const hopRow = (pollUs: number): string => `hop: hand-off round trip poll-us=${pollUs}`;
+const HOP_SPIN_ROW = 'hop: bare spin round trip';
+const HOP_FUTEX_ROW = 'hop: bare futex round trip';
+const hopRow = (pollUs: number): string => `hop: hand-off round trip poll-us=${pollUs}`;
 /** A hop of a real run (src/pipeline/hop-times.ts): one way, from the sender's store to the receiver seeing it. */
-export const inRunHopRow = (mode: Mode, hop: string): string => `hop: in a ${mode} 1vcpu run, ${hop} one way`;
-export const callsRow = (mode: Mode, vcpus: number, pollUs: number, asyncMain = false): string =>
+const inRunHopRow = (mode: Mode, hop: string): string => `hop: in a ${mode} 1vcpu run, ${hop} one way`;
+const callsRow = (mode: Mode, vcpus: number, pollUs: number, asyncMain = false): string =>
   `speed nic ${mode} ${vcpus}vcpu poll-us=${pollUs}${asyncMain ? ' main-waits-async' : ''} steady calls/s`;
 /** The main thread woken through its event loop for every userspace call, as before src/pipeline/user-loop.ts. */
 const ASYNC_MAIN: Partial<UserLoopSettings> = { idleSlices: 0 };
-export const replayRow = (mode: Mode): string => `speed trace replay ${mode} end-to-end calls/s`;
-export const PARSE_BYTES_ROW = 'speed trace parse bytes ns/line';
-export const PARSE_TEXT_ROW = 'speed trace parse text ns/line';
+const replayRow = (mode: Mode): string => `speed trace replay ${mode} end-to-end calls/s`;
+const PARSE_BYTES_ROW = 'speed trace parse bytes ns/line';
+const PARSE_TEXT_ROW = 'speed trace parse text ns/line';
 
 const HOP_MODES: readonly Mode[] = ['virtmode', 'userspace'];
 /** The hops a call makes in a run of each mode (virtual mode answers the vCPU itself). */

@@ -74,8 +74,8 @@ test('the log marks the event (ENTER flag): the report row is QEMU_EVENT, a bare
   for (let i = 0; i < r.recordCount; i++) d.decode(r.records as Int32Array, i * RECORD_WORDS, events);
   const entered = events.filter((e) => e.type === 'hcall-entered' && e.opcode === H_TCESIM_QEMU_EVENT);
   assert.is(entered.length, 1);
-  assert.is(entered[0]!.type === 'hcall-entered' && entered[0]!.hcall, 'QEMU_EVENT');
-  assert.is(entered[0]!.type === 'hcall-entered' && entered[0]!.seq, 5);
+  assert.is(entered[0]!.type === 'hcall-entered' && entered[0].hcall, 'QEMU_EVENT');
+  assert.is(entered[0]!.type === 'hcall-entered' && entered[0].seq, 5);
   const rows = [...r.stats.groups.values()].filter((g) => g.opcode === MACHINE_EVENT_ROW);
   assert.equal(rows.map((g) => [hcallName(g.opcode), g.tier, g.count]), [['QEMU_EVENT', TIER_USERSPACE, 1]]);
   assert.ok(![...r.stats.groups.values()].some((g) => g.opcode === H_TCESIM_QEMU_EVENT), 'no guest row for the event');
