@@ -51,7 +51,7 @@ function runThread(job: MicroWorkerJob): Promise<MicroWorkerAnswer> {
  * 1.44 midway through one process). With it, what a process compiles depends on the code it
  * runs, which is what a comparison of two builds is about, far more than on the host's load.
  */
-export const WORKER_V8_FLAGS: readonly string[] = ['--no-concurrent-recompilation'];
+const WORKER_V8_FLAGS: readonly string[] = ['--no-concurrent-recompilation'];
 
 function runWorker(job: MicroWorkerJob, onThreads: () => void): Promise<MicroWorkerAnswer> {
   return new Promise((resolve, reject) => {

@@ -21,7 +21,7 @@ export interface MicroResult {
  * Calls per batch for `row`: as many as fill settings.batchUs, from the fastest of a few timed
  * short passes (the row is warm by then), between 16 and settings.batch.
  */
-export function batchCalls(row: RealmodeRow, settings: MicroSettings): number {
+function batchCalls(row: RealmodeRow, settings: MicroSettings): number {
   const probe = 256;
   let best = Infinity;
   for (let i = 0; i < 5; i++) {

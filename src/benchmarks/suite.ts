@@ -20,11 +20,11 @@ import { benchmarkRecord } from './records.js';
 import { runSpeedRows, speedRowNames, type SpeedOutcome } from './speed-rows.js';
 import { suiteWorkloads, type SkippedWorkload } from './workloads.js';
 
-export const BARE_A_ROW = 'bare A: worker message round trip';
-export const BARE_B_ROW = 'bare B: piscina no-op task round trip';
-export const GAIN_WORKLOAD = 'nic';
-export const GAIN_MODELLED_ROW = `gain ${GAIN_WORKLOAD} realmode/userspace 1vcpu modelled MB/s`;
-export const GAIN_WALL_ROW = `gain ${GAIN_WORKLOAD} realmode/userspace 1vcpu wall MB/s`;
+const BARE_A_ROW = 'bare A: worker message round trip';
+const BARE_B_ROW = 'bare B: piscina no-op task round trip';
+const GAIN_WORKLOAD = 'nic';
+const GAIN_MODELLED_ROW = `gain ${GAIN_WORKLOAD} realmode/userspace 1vcpu modelled MB/s`;
+const GAIN_WALL_ROW = `gain ${GAIN_WORKLOAD} realmode/userspace 1vcpu wall MB/s`;
 
 /**
  * Smallest change worth a verdict, percent, for wall-clock figures that cross threads: a
@@ -32,9 +32,9 @@ export const GAIN_WALL_ROW = `gain ${GAIN_WORKLOAD} realmode/userspace 1vcpu wal
  * round trip measured 16 us with the other core busy, 63 us with it idle), so such figures
  * move by a factor with the load, not by percents (ecosystem-notes §3.2: x2-3).
  */
-export const CROSS_THREAD_MIN_THRESHOLD = 100;
+const CROSS_THREAD_MIN_THRESHOLD = 100;
 /** The same for modelled figures of workloads whose vCPUs share a table (paths depend on timing). */
-export const SHARED_TABLE_MIN_THRESHOLD = 25;
+const SHARED_TABLE_MIN_THRESHOLD = 25;
 
 export interface SuitePlan {
   readonly runnable: readonly WorkloadSpec[];
@@ -97,7 +97,7 @@ export interface MicroResult {
  * measured in the same process cancels that (0.1% apart in the same runs), and is the figure
  * judged at the threshold; the absolute one only catches a change by a factor.
  */
-export const ABSOLUTE_MIN_THRESHOLD = 100;
+const ABSOLUTE_MIN_THRESHOLD = 100;
 
 export function storeRatioRow(row: string): string {
   return `${row} / bare store`;
@@ -116,7 +116,7 @@ export interface SuiteOutput {
 
 export function suiteCosts(config: SuiteConfig): CostTable {
   const over: Record<string, number> = {};
-  for (const [k, v] of Object.entries(config.costs)) if (v !== undefined) over[k] = v;
+  for (const [k, v] of Object.entries(config.costs)) if (typeof v === 'number') over[k] = v;
   return withCosts(defaultCosts(), over, 'costs');
 }
 
