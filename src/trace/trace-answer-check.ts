@@ -36,7 +36,7 @@ export class TraceAnswerSink implements RecordSink {
 
   constructor(private readonly file: string, params: WorkloadParams, ramBytes: number, private readonly into: TraceAnswerCheck) {
     this.eventCalls = new Set(qemuEventsOf(params).map((e) => e.atCall));
-    let calls: CallFileReader | null = null;
+    let calls: CallFileReader | null;
     try {
       const st = statSync(file);
       calls = new CallFileReader(callFilePath(file, st.size, st.mtimeMs, st.ino, params['tables'] ?? '', ramBytes));
@@ -64,9 +64,9 @@ export class TraceAnswerSink implements RecordSink {
 
   private check(ret: number, outHi: number, outLo: number, tier: number): void {
     let expect: number;
-    let getTce = false;
-    let tceHi = 0;
-    let tceLo = 0;
+    let getTce: boolean;
+    let tceHi: number;
+    let tceLo: number;
     let line: number;
     if (this.calls !== null) {
       const o = this.calls.next();

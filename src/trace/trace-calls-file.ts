@@ -25,7 +25,7 @@ import { setCall } from '../workload/frame-args.js';
 import type { HotCall } from './trace-calls-hot.js';
 import type { TraceCall, TraceRtas } from './trace-calls.js';
 
-export const CALL_WORDS = 16;
+const CALL_WORDS = 16;
 const CALL_BYTES = CALL_WORDS * 4;
 /** Records read or written at once. */
 const CHUNK_CALLS = 2048;
@@ -44,11 +44,12 @@ export const CF_NPAGES = 9;
 export const CF_LIST_HI = 10;
 export const CF_LIST_LO = 11;
 export const CF_STEP_SHIFT = 12;
-export const CF_MAPPED_HI = 13;
+const CF_MAPPED_HI = 13;
 export const CF_RET = 14;
-export const CF_MAPPED_LO = 15;
-/** H_GET_TCE: the value the trace shows, in the list's words. */
+const CF_MAPPED_LO = 15;
+/** H_GET_TCE: the value the trace shows, in the list's words. @alias */
 export const CF_TCE_HI = CF_LIST_HI;
+/** @alias */
 export const CF_TCE_LO = CF_LIST_LO;
 
 export const CFF_NO_TABLE = 1;
@@ -284,5 +285,5 @@ export function setRecordCall(f: Int32Array, ram: GuestRam, w: Int32Array, o: nu
       ram.writeBeHalves(at + i * 8, (firstHi + carry) % TWO32, x - carry * TWO32);
     }
   }
-  setCall(f, opcode, w[o + CF_LIOBN] as number, w[o + CF_IOBA_HI] as number, w[o + CF_IOBA_LO] as number, argHi, argLo, npages, w[o + CF_LIOBN_HI] as number);
+  setCall(f, opcode, w[o + CF_LIOBN] as number, w[o + CF_IOBA_HI] as number, w[o + CF_IOBA_LO] as number, argHi, argLo, npages, w[o + CF_LIOBN_HI]);
 }

@@ -69,7 +69,7 @@ export class TraceCallStream {
       if (!r.nextLineBytes()) return null;
       if (parseHotLine(r.bytes, r.from, r.to, hot)) {
         // A successful call needs its table; a LIOBN the trace never gives one is the general path's to name.
-        let g: TraceTableGeometry | null = null;
+        let g: TraceTableGeometry | null;
         try {
           g = this.resolver.geometry(hot.liobn, r.line, true);
         } catch {

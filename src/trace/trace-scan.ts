@@ -58,7 +58,7 @@ export function scanTrace(file: string, tablesParam: string | undefined, ramByte
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const s = new TraceCallStream(file, overrides, ramBytes);
-  let out: CallFileWriter | null = null;
+  let out: CallFileWriter | null;
   try {
     out = new CallFileWriter(callFilePath(file, st.size, st.mtimeMs, st.ino, tablesParam ?? '', ramBytes));
   } catch {

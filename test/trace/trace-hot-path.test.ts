@@ -93,7 +93,7 @@ function allAgree(file: string): { calls: number; hot: number } {
   const fast = new TraceCallStream(file, new Map(), RAM);
   const scan = scanTrace(file, undefined, RAM);
   assert.ok(scan.callFile !== null, 'the scan wrote its call records');
-  const records = new CallFileReader(scan.callFile as string);
+  const records = new CallFileReader(scan.callFile);
   const hot = new HotCall();
   let calls = 0;
   let hots = 0;
