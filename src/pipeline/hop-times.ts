@@ -14,7 +14,7 @@ export const HOP_TO_POOL = 0;
 export const HOP_TO_USER = 1;
 /** The pool or the main thread answered; the vCPU saw the answer. */
 export const HOP_TO_VCPU = 2;
-export const HOPS = 3;
+const HOPS = 3;
 export const HOP_NAMES = ['vCPU -> pool', 'pool -> userspace', 'answer -> vCPU'] as const;
 
 /** Histogram buckets per doubling of the time (about 9% wide each); bucket 0 holds everything under 1 ns. */
