@@ -186,7 +186,11 @@ export async function runSpeedRows(
       progress(name);
       const samples: number[] = [];
       for (let r = 0; r < s.repeats; r++) {
-        const { callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: s.hopCalls, pollUs }, asyncMain ? ASYNC_MAIN : {});
+        // Under load the short run can take as long as the long one (no slope): try again, twice at most.
+        let { callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: s.hopCalls, pollUs }, asyncMain ? ASYNC_MAIN : {});
+        for (let retry = 0; retry < 2 && !Number.isFinite(callsPerSec); retry++) {
+          ({ callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: s.hopCalls, pollUs }, asyncMain ? ASYNC_MAIN : {}));
+        }
         if (Number.isFinite(callsPerSec)) samples.push(callsPerSec);
         if (vcpus !== 1 || pollUs !== DEFAULT_POLL_US || asyncMain) continue;
         for (const h of long.hops ?? []) {
@@ -196,7 +200,8 @@ export async function runSpeedRows(
         }
       }
       if (!wanted(name)) continue;
-      records.push(benchmarkRecord(name, 'speed', 'calls/s', true, 100, samples, String(s.hopCalls)));
+      // No record for a row noise left without a sample (a record needs one); the table says so.
+      if (samples.length > 0) records.push(benchmarkRecord(name, 'speed', 'calls/s', true, 100, samples, String(s.hopCalls)));
       runRows.push([`nic ${mode}${asyncMain ? ' (main waits async)' : ''}`, String(vcpus), String(pollUs), String(s.hopCalls), samples.length > 0 ? formatFigure(median(samples)) : 'noise']);
     }
   }
