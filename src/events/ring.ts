@@ -87,6 +87,18 @@ export class EventRing {
   }
 
   /**
+   * Give back the reserved records [from, to) that were never published, when no producer has
+   * reserved after them (the head is still `to`): the head moves back to `from`, so they need
+   * no padding. False when another reservation followed (the caller pads them).
+   */
+  unreserve(from: number, to: number): boolean {
+    if (from === to) return true;
+    if (Atomics.compareExchange(this.header, RH_HEAD, to, from) !== to) return false;
+    this.headGuess = from;
+    return true;
+  }
+
+  /**
    * Reserve n records, sleeping until the consumer makes room (virtual mode and other tiers
    * that may sleep). n must not exceed the capacity.
    */

@@ -271,6 +271,11 @@ export class EventWriter implements WriteLog {
   /** Publish the reserved records no write used as padding; before the table lock is released. */
   releaseWrites(): void {
     if (this.runCount !== 0) this.flushRun();
+    // Unused room at the ring's head goes back (runs of writes use far fewer records than the
+    // writes reserved for); only room another reservation followed is padded. Not by a worker
+    // whose reservation is mirrored for crash recovery: recovery pads the mirrored room, which
+    // must not be given back first.
+    if (this.pos !== this.end && this.tracked === null && this.ring.unreserve(this.pos, this.end)) this.end = this.pos;
     const w = this.words;
     while (this.pos !== this.end) {
       const p = this.pos;

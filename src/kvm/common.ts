@@ -120,7 +120,7 @@ function storeRun(t: TceTables, slot: number, from: number, to: number, hi: numb
     const oldLo = data[w] as number;
     const oldHi = data[w + 1] as number;
     if (oldLo !== lo32 || oldHi !== hi32) changed++;
-    digest = (digest + entryDigest(i, oldLo, oldHi)) | 0;
+    if ((oldLo | oldHi) !== 0) digest = (digest + entryDigest(i, oldLo, oldHi)) | 0;
     data[w] = lo32;
     data[w + 1] = hi32;
   }

@@ -23,10 +23,12 @@ export interface WriteLog {
 
 /**
  * What a run of writes keeps of the values it replaced: the sum (mod 2^32) of this mix of each
- * entry's index and old value. A replay that finds another old value at any index of the run
- * (a lost, reordered or corrupt write) gets another sum, but for a 2^-32 chance.
+ * entry's index and old value, 0 for an entry that held 0 (so clearing clear entries, most of
+ * what a 512-page H_STUFF_TCE does, adds nothing). A replay that finds another old value at any
+ * index of the run (a lost, reordered or corrupt write) gets another sum, but for a 2^-32 chance.
  */
 export function entryDigest(index: number, lo: number, hi: number): number {
+  if ((lo | hi) === 0) return 0;
   let h = Math.imul(index ^ 0x27d4eb2f, 0x9e3779b1);
   h = Math.imul(h ^ lo, 0x85ebca6b);
   h ^= h >>> 13;

@@ -140,6 +140,7 @@ test('a Linux indirect list (each entry one page on) is one FILL with that step;
     // The broken entry starts a run whose step is set by the entry after it, which breaks it again.
     assert.is(fills.length + count(l.kinds, KIND_WRITE), runs, `${runs} run(s) for ${list === even ? 'the even list' : 'the broken list'}`);
     if (list === even) assert.equal(fills[0]?.type === 'table-fill' ? [fills[0].count, fills[0].value, fills[0].step] : null, [16, BigInt(even[0]!), BigInt(PAGE)]);
+    assert.is(count(l.kinds, KIND_PAD), 0, 'the records reserved for 16 writes and not used went back to the ring');
     const each = logCalls([{ op: 'indirect', index: 32, list }], 'wait');
     assert.equal(replayRecords(l.words, l.count).tables, replayRecords(each.words, each.count).tables);
     assert.ok(replayVerified(replayRecords(l.words, l.count)));

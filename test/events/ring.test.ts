@@ -92,4 +92,17 @@ test('four threads appending at once: every record arrives exactly once, each th
   assert.equal(next, [perThread, perThread, perThread, perThread]);
 });
 
+test('unused reserved records at the head go back; once another reservation follows them they stay (to be padded)', () => {
+  const ring = new EventRing(allocateRing(64));
+  const p = ring.tryReserve(5);
+  assert.ok(ring.unreserve((p + 2) | 0, (p + 5) | 0), 'nobody reserved after them');
+  assert.is(ring.used(), 2);
+  assert.is(ring.tryReserve(1), (p + 2) | 0, 'the next reservation takes the first record given back');
+  const q = ring.tryReserve(4);
+  const r = ring.tryReserve(1);
+  assert.not.ok(ring.unreserve((q + 1) | 0, (q + 4) | 0), 'a reservation followed');
+  assert.is(ring.used(), 3 + 4 + 1);
+  assert.is(r, (q + 4) | 0);
+});
+
 test.run();
