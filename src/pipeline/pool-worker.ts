@@ -28,7 +28,8 @@ import { TierMeter, type CostTable } from './costs.js';
 import { HOP_TO_POOL, recordHop } from './hop-times.js';
 import { sharedClockMs } from '../shared-memory/shared-clock.js';
 import { STEP_ANSWERED, kernelStep, type StepContext } from './steps.js';
-import { TceTables, type SharedMachine } from '../shared-memory/tce-tables.js';
+import type { SharedMachine } from '../shared-memory/shared-machine.js';
+import { TceTables } from '../shared-memory/tce-tables.js';
 
 export interface PoolSetup {
   readonly shared: SharedMachine;

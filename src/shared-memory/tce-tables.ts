@@ -1,88 +1,22 @@
+/**
+ * TceTables: one thread's view of the machine's TCE tables, and their life cycle. The view is
+ * built up in layers, each in its own file: the registry (table-registry.ts), the linked hardware
+ * tables (hw-table-links.ts), the guest entries and backing pages (table-entries.ts). This file
+ * adds what only the main thread does: create and remove guest and hardware tables, link them,
+ * and hand out the arena.
+ */
 import {
-  CONTROL_MAGIC, CONTROL_VERSION, FLAG_IN_KERNEL_MULTI_TCE, FLAG_RANGE_FIRST_PAGE,
-  H_ARENA_CAPACITY, H_ARENA_USED, H_FLAGS, H_HOST_PAGE_SHIFT, H_MAGIC, H_MAX_TABLES,
-  H_PAGES_CAPACITY, H_PAGES_USED, H_SPIN_BUDGET, H_VERSION, HF_RAM_BYTES, S_BUS_HI, S_BUS_LO,
+  H_ARENA_CAPACITY, H_ARENA_USED, H_PAGES_CAPACITY, H_PAGES_USED, S_BUS_HI, S_BUS_LO,
   S_DATA, S_ENTRIES, S_FLAGS, S_GEN, S_LIOBN, S_LOCK, S_NPAGES, S_OFFSET_PAGES_F64_WORD, S_PAGES,
-  S_PAGE_SHIFT, S_STATE, S_HW0, MAX_HW_PER_TABLE, SLOT_IN_KERNEL, STATE_FREE, STATE_LIVE, controlWords, slotBase,
+  S_PAGE_SHIFT, S_STATE, S_HW0, MAX_HW_PER_TABLE, SLOT_IN_KERNEL, STATE_FREE, STATE_LIVE, slotBase,
 } from './layout.js';
 import {
   HW_BUS_HI, HW_BUS_LO, HW_DATA, HW_ENTRIES, HW_FLAGS, HW_LEVEL_BASE, HW_LEVEL_SHIFT, HW_LEVELS, HW_PAGE_SHIFT, HW_STATE, HW_UA_CACHE,
-  HWF_USERSPACE_PINNED,
-  HostIommu, hostWords, initHostBuffer,
 } from '../host/hw-tables.js';
 import { RangeFreeList } from '../host/hw-arena.js';
-import { FastTable } from './fast-table.js';
-import { GuestRam } from './guest-ram.js';
-import type { WriteLog } from './write-log.js';
 import { MAX_PAGE_SHIFT, MIN_PAGE_SHIFT } from '../papr/tce.js';
-import { POW2 } from '../papr/u64.js';
-
-/** The shared buffers of one simulated machine; post this object to a worker to share them. */
-export interface SharedMachine {
-  readonly control: SharedArrayBuffer;
-  /** TCE entries of every table, two Int32 words (lo, hi) per entry. */
-  readonly arena: SharedArrayBuffer;
-  /** One Int32 per kernel backing page: 1 when allocated. */
-  readonly pages: SharedArrayBuffer;
-  readonly ram: SharedArrayBuffer;
-  readonly ramPageFlags: SharedArrayBuffer;
-  /** Hardware IOMMU tables and preregistered regions (src/shared-memory/hw-tables.ts). */
-  readonly host: SharedArrayBuffer;
-}
-
-export interface SharedMachineOptions {
-  ramBytes: number;
-  hostPageShift: number;
-  inKernelMultiTce: boolean;
-  rangeCheck: 'full' | 'firstPage';
-  maxTables: number;
-  /** TCE entries all tables together may hold (lazily committed memory). */
-  arenaEntries: number;
-  spinBudget: number;
-  /** Hardware IOMMU tables that may exist at once. */
-  maxHwTables?: number;
-  /** Preregistered memory regions that may exist at once. */
-  maxRegions?: number;
-  /** QEMU's userspace address and the host physical address of guest physical 0 (src/host). */
-  ramUserAddr?: number;
-  ramHostPhys?: number;
-}
-
-const MAX_RAM_BYTES = 2 ** 34;
-
-/** Main thread only: allocate a machine's shared buffers. */
-export function allocateSharedMachine(o: SharedMachineOptions): SharedMachine {
-  if (!Number.isInteger(o.ramBytes) || o.ramBytes < 2 ** o.hostPageShift || o.ramBytes > MAX_RAM_BYTES) {
-    throw new RangeError(`ramBytes 0x${o.ramBytes.toString(16)} must be at least one host page and at most 16 GiB`);
-  }
-  if (!Number.isInteger(o.hostPageShift) || o.hostPageShift < 12 || o.hostPageShift > 24) {
-    throw new RangeError(`hostPageShift ${o.hostPageShift} must be an integer from 12 to 24`);
-  }
-  const pagesCapacity = Math.ceil(o.arenaEntries / 2 ** (o.hostPageShift - 3)) + o.maxTables;
-  const control = new SharedArrayBuffer(controlWords(o.maxTables) * 4);
-  const c = new Int32Array(control);
-  c[H_MAGIC] = CONTROL_MAGIC;
-  c[H_VERSION] = CONTROL_VERSION;
-  c[H_MAX_TABLES] = o.maxTables;
-  c[H_HOST_PAGE_SHIFT] = o.hostPageShift;
-  c[H_FLAGS] = (o.inKernelMultiTce ? FLAG_IN_KERNEL_MULTI_TCE : 0) | (o.rangeCheck === 'firstPage' ? FLAG_RANGE_FIRST_PAGE : 0);
-  c[H_ARENA_CAPACITY] = o.arenaEntries;
-  c[H_PAGES_CAPACITY] = pagesCapacity;
-  c[H_SPIN_BUDGET] = o.spinBudget;
-  new Float64Array(control)[HF_RAM_BYTES] = o.ramBytes;
-  const maxHw = o.maxHwTables ?? 8;
-  const maxRegions = o.maxRegions ?? 16;
-  const host = new SharedArrayBuffer(hostWords(maxHw, maxRegions) * 4);
-  initHostBuffer(host, maxHw, maxRegions, o.ramUserAddr, o.ramHostPhys);
-  return {
-    host,
-    control,
-    arena: new SharedArrayBuffer(o.arenaEntries * 8),
-    pages: new SharedArrayBuffer(pagesCapacity * 4),
-    ram: new SharedArrayBuffer(o.ramBytes),
-    ramPageFlags: new SharedArrayBuffer(Math.ceil(o.ramBytes / 2 ** o.hostPageShift)),
-  };
-}
+import { TableEntries } from './table-entries.js';
+import type { TableGeometry } from './table-registry.js';
 
 /** Where a table's entries and backing-page flags live, kept so a re-created window can reuse them. */
 export interface TableArena {
@@ -92,294 +26,19 @@ export interface TableArena {
   readonly capacity: number;
 }
 
-export interface TableGeometry {
-  liobn: number;
-  busOffset: bigint;
-  pageShift: number;
-  entries: number;
-  /** Held by KVM (and shared with the QEMU model), or in the QEMU model only. */
-  inKernel: boolean;
-}
-
 /**
  * One thread's view of the machine's TCE tables: the LIOBN registry, the entries, the lazily
  * allocated backing pages and each table's lock word. Built once per thread; every method used
- * by the tiers is allocation-free. A table is named by its registry slot.
+ * by the tiers is allocation-free. A table is named by its registry slot. The life cycle below
+ * is the main thread's only (KVM_CREATE_SPAPR_TCE_64 and QEMU).
  */
-export class TceTables {
-  readonly control: Int32Array;
-  readonly controlF64: Float64Array;
-  readonly data: Int32Array;
-  readonly pages: Int32Array;
-  readonly ram: GuestRam;
-  readonly maxTables: number;
-  readonly hostPageShift: number;
-  /** log2 of TCEs per kernel backing page: a host page of u64s. */
-  readonly entriesPerPageShift: number;
-  /** TCEs per kernel backing page (2^entriesPerPageShift). */
-  readonly entriesPerPage: number;
-  readonly inKernelMultiTce: boolean;
-  readonly rangeFirstPage: boolean;
-  readonly spinBudget: number;
-  readonly hw: HostIommu;
-  /** Where this thread's table writes are recorded (the event log), or null. */
-  writeLog: WriteLog | null = null;
-  /** This thread's running counts, read by the modelled clock: guest-view writes, hardware writes, pages allocated. */
-  statWrites = 0;
-  statHwWrites = 0;
-  statPages = 0;
-  /** The entry the last storeEntryWord() replaced, as Int32 halves. */
-  replacedLo = 0;
-  replacedHi = 0;
-  /** The table real mode's fast path used last on this thread (src/realmode/fast-path.ts). */
-  readonly fast = new FastTable();
-  /** The table slot findKernelTable() found last on this thread. */
-  private lastSlot = 0;
+export class TceTables extends TableEntries {
   /**
    * Arena entries and level flags of removed hardware tables (src/host/hw-arena.ts). Only the
    * thread that creates tables uses them: the main thread's instance.
    */
   private readonly hwEntriesFree = new RangeFreeList();
   private readonly hwLevelsFree = new RangeFreeList();
-
-  constructor(readonly shared: SharedMachine) {
-    this.control = new Int32Array(shared.control);
-    this.controlF64 = new Float64Array(shared.control);
-    if (this.control[H_MAGIC] !== CONTROL_MAGIC || this.control[H_VERSION] !== CONTROL_VERSION) {
-      throw new TypeError('not a tcesim machine control buffer (bad magic or version)');
-    }
-    this.data = new Int32Array(shared.arena);
-    this.pages = new Int32Array(shared.pages);
-    this.maxTables = this.control[H_MAX_TABLES] as number;
-    this.hostPageShift = this.control[H_HOST_PAGE_SHIFT] as number;
-    this.entriesPerPageShift = this.hostPageShift - 3;
-    this.entriesPerPage = 2 ** this.entriesPerPageShift;
-    const flags = this.control[H_FLAGS] as number;
-    this.inKernelMultiTce = (flags & FLAG_IN_KERNEL_MULTI_TCE) !== 0;
-    this.rangeFirstPage = (flags & FLAG_RANGE_FIRST_PAGE) !== 0;
-    this.spinBudget = this.control[H_SPIN_BUDGET] as number;
-    this.ram = new GuestRam(shared.ram, shared.ramPageFlags, this.hostPageShift);
-    this.hw = new HostIommu(shared.host);
-  }
-
-  // --- registry lookups (any thread, allocation-free) ---
-
-  /**
-   * kvmppc_find_table: a live kernel table whose 64-bit LIOBN matches, or -1. Takes the frame's
-   * raw Int32 halves: a LIOBN like 0x80000000 read as an unsigned number would be boxed.
-   */
-  findKernelTable(liobnHi32: number, liobnLo32: number): number {
-    if ((liobnHi32 | 0) !== 0) return -1;
-    const c = this.control;
-    // The slot this thread found last, checked again in full (tables come and go): a vCPU
-    // usually calls on the same table over and over.
-    const last = this.lastSlot;
-    const lb = slotBase(last);
-    if (c[lb + S_LIOBN] === (liobnLo32 | 0) && c[lb + S_STATE] === STATE_LIVE && (c[lb + S_FLAGS]! & SLOT_IN_KERNEL) !== 0) return last;
-    for (let slot = 0; slot < this.maxTables; slot++) {
-      const b = slotBase(slot);
-      if (c[b + S_STATE] === STATE_LIVE && (c[b + S_FLAGS]! & SLOT_IN_KERNEL) !== 0 && c[b + S_LIOBN] === (liobnLo32 | 0)) {
-        this.lastSlot = slot;
-        return slot;
-      }
-    }
-    return -1;
-  }
-
-  /** Any live table with this 32-bit LIOBN, kernel-held or userspace-only, or -1. */
-  findTable(liobn: number): number {
-    const c = this.control;
-    for (let slot = 0; slot < this.maxTables; slot++) {
-      const b = slotBase(slot);
-      if (c[b + S_STATE] === STATE_LIVE && c[b + S_LIOBN] === (liobn | 0)) return slot;
-    }
-    return -1;
-  }
-
-  isInKernel(slot: number): boolean {
-    return (this.control[slotBase(slot) + S_FLAGS]! & SLOT_IN_KERNEL) !== 0;
-  }
-  liobn(slot: number): number {
-    return this.control[slotBase(slot) + S_LIOBN]! >>> 0;
-  }
-  pageShift(slot: number): number {
-    return this.control[slotBase(slot) + S_PAGE_SHIFT]!;
-  }
-  entries(slot: number): number {
-    return this.control[slotBase(slot) + S_ENTRIES]! >>> 0;
-  }
-  /** Window start in IOMMU pages (busOffset >> pageShift). */
-  offsetPages(slot: number): number {
-    return this.controlF64[(slotBase(slot) + S_OFFSET_PAGES_F64_WORD) >> 1]!;
-  }
-  busOffsetLo(slot: number): number {
-    return this.control[slotBase(slot) + S_BUS_LO]! >>> 0;
-  }
-  busOffsetHi(slot: number): number {
-    return this.control[slotBase(slot) + S_BUS_HI]! >>> 0;
-  }
-  lockIndex(slot: number): number {
-    return slotBase(slot) + S_LOCK;
-  }
-
-  // --- entries and backing pages (caller holds the table lock) ---
-
-  entryLo(slot: number, index: number): number {
-    return this.data[(this.control[slotBase(slot) + S_DATA]! + index) * 2]! >>> 0;
-  }
-  entryHi(slot: number, index: number): number {
-    return this.data[(this.control[slotBase(slot) + S_DATA]! + index) * 2 + 1]! >>> 0;
-  }
-  /** Store an entry by its arena word (its low half) when nobody needs the value it replaces (no write log). */
-  putEntryWord(w: number, hi: number, lo: number): void {
-    this.data[w] = lo;
-    this.data[w + 1] = hi;
-    this.statWrites++;
-  }
-  /**
-   * Store an entry by its arena word, leaving the value it replaced in replacedLo / replacedHi;
-   * the caller logs the write (writeEntry does; real mode's CALL record does).
-   */
-  storeEntryWord(w: number, hi: number, lo: number): void {
-    this.replacedLo = this.data[w]!;
-    this.replacedHi = this.data[w + 1]!;
-    this.data[w] = lo;
-    this.data[w + 1] = hi;
-    this.statWrites++;
-  }
-  /** Write a guest-view entry; the write log hears old and new. */
-  writeEntry(slot: number, index: number, hi: number, lo: number): void {
-    this.storeEntryWord((this.control[slotBase(slot) + S_DATA]! + index) * 2, hi, lo);
-    // Logged once made: a worker that dies right after a write has it in the log.
-    const log = this.writeLog;
-    if (log !== null) log.recordWrite(false, this.control[slotBase(slot) + S_LIOBN]!, index, this.replacedHi, this.replacedLo, hi, lo);
-  }
-  /** Room in the write log for up to n writes (guest-view and hardware); false: make none. */
-  reserveWrites(n: number): boolean {
-    return this.writeLog === null || this.writeLog.reserveWrites(n);
-  }
-  releaseWrites(): void {
-    if (this.writeLog !== null) this.writeLog.releaseWrites();
-  }
-  /** Writes one guest entry can cause: itself and its hardware entries in every attached table. */
-  writesPerEntry(slot: number): number {
-    let n = 1;
-    const shift = this.pageShift(slot);
-    for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
-      const hw = this.attachedHw(slot, k);
-      if (hw < 0) break;
-      n += POW2[shift - this.hwPageShift(hw)] as number;
-    }
-    return n;
-  }
-  /**
-   * Extra writes a call can make when a hardware map fails part-way through an entry: the failing
-   * table's subpages written so far, then all of them cleared again (kvmHwUpdate), and no guest
-   * write. At most one entry fails per call, so a call reserves this once on top of its entries.
-   */
-  writesOnHwFailure(slot: number): number {
-    let most = 0;
-    const shift = this.pageShift(slot);
-    for (let k = 0; k < MAX_HW_PER_TABLE; k++) {
-      const hw = this.attachedHw(slot, k);
-      if (hw < 0) break;
-      const n = POW2[shift - this.hwPageShift(hw)] as number;
-      if (n > most) most = n;
-    }
-    return most;
-  }
-  pageAllocated(slot: number, page: number): boolean {
-    return this.pages[this.control[slotBase(slot) + S_PAGES]! + page] !== 0;
-  }
-  /** Whether every backing page under entries [index, index + count) is allocated. */
-  pagesAllocated(slot: number, index: number, count: number): boolean {
-    if (count <= 0) return true;
-    const first = Math.floor(index / this.entriesPerPage);
-    const last = Math.floor((index + count - 1) / this.entriesPerPage);
-    const base = this.control[slotBase(slot) + S_PAGES]!;
-    const npages = this.control[slotBase(slot) + S_NPAGES]!;
-    for (let p = first; p <= last; p++) {
-      // A page past the table's end does not exist: it is never allocated.
-      if (p >= npages || this.pages[base + p] === 0) return false;
-    }
-    return true;
-  }
-  /** How many of entries [index, end) have their backing page allocated. */
-  allocatedEntries(slot: number, index: number, end: number): number {
-    const per = this.entriesPerPage;
-    let n = 0;
-    for (let i = index; i < end;) {
-      const pageEnd = (Math.floor(i / per) + 1) * per;
-      const stop = pageEnd < end ? pageEnd : end;
-      if (this.pageAllocated(slot, this.pageOf(i))) n += stop - i;
-      i = stop;
-    }
-    return n;
-  }
-  allocatePage(slot: number, page: number): void {
-    this.statPages++;
-    this.pages[this.control[slotBase(slot) + S_PAGES]! + page] = 1;
-  }
-  pageOf(index: number): number {
-    return Math.floor(index / this.entriesPerPage);
-  }
-
-  // --- attached hardware tables (caller holds the guest table's lock) ---
-
-  /** The k-th hardware table attached to a guest table, or -1. */
-  attachedHw(slot: number, k: number): number {
-    return this.control[slotBase(slot) + S_HW0 + k]! - 1;
-  }
-  hwPageShift(hw: number): number {
-    return this.hw.hwWord(hw, HW_PAGE_SHIFT);
-  }
-  hwEntries(hw: number): number {
-    return this.hw.hwWord(hw, HW_ENTRIES);
-  }
-  hwBusOffset(hw: number): bigint {
-    return (BigInt(this.hw.hwWord(hw, HW_BUS_HI) >>> 0) << 32n) | BigInt(this.hw.hwWord(hw, HW_BUS_LO) >>> 0);
-  }
-  /** A v1 container's table (HWF_USERSPACE_PINNED): KVM leaves it to QEMU. */
-  hwUserspacePinned(hw: number): boolean {
-    return (this.hw.hwWord(hw, HW_FLAGS) & HWF_USERSPACE_PINNED) !== 0;
-  }
-  setHwUserspacePinned(hw: number, on: boolean): void {
-    const flags = this.hw.hwWord(hw, HW_FLAGS);
-    this.hw.setHwWord(hw, HW_FLAGS, on ? flags | HWF_USERSPACE_PINNED : flags & ~HWF_USERSPACE_PINNED);
-  }
-  hwUaCache(hw: number): boolean {
-    return this.hw.hwWord(hw, HW_UA_CACHE) !== 0;
-  }
-  hwAllocateUaCache(hw: number): void {
-    this.hw.setHwWord(hw, HW_UA_CACHE, 1);
-  }
-  /** Whether the indirect level page holding hardware entry e exists. */
-  hwLevelPresent(hw: number, e: number): boolean {
-    const shift = this.hw.hwWord(hw, HW_LEVEL_SHIFT);
-    return shift === 0 || this.pages[this.hw.hwWord(hw, HW_LEVEL_BASE) + Math.floor(e / (POW2[shift] as number))] !== 0;
-  }
-  hwAllocateLevel(hw: number, e: number): void {
-    const shift = this.hw.hwWord(hw, HW_LEVEL_SHIFT);
-    if (shift !== 0) this.pages[this.hw.hwWord(hw, HW_LEVEL_BASE) + Math.floor(e / (POW2[shift] as number))] = 1;
-  }
-  hwEntryLo(hw: number, e: number): number {
-    return this.data[(this.hw.hwWord(hw, HW_DATA) + e) * 2]! >>> 0;
-  }
-  hwEntryHi(hw: number, e: number): number {
-    return this.data[(this.hw.hwWord(hw, HW_DATA) + e) * 2 + 1]! >>> 0;
-  }
-  hwWriteEntry(hw: number, e: number, hi: number, lo: number): void {
-    const w = (this.hw.hwWord(hw, HW_DATA) + e) * 2;
-    const oldLo = this.data[w]!;
-    const oldHi = this.data[w + 1]!;
-    this.data[w] = lo;
-    this.data[w + 1] = hi;
-    this.statHwWrites++;
-    const log = this.writeLog;
-    if (log !== null) log.recordWrite(true, hw, e, oldHi, oldLo, hi, lo);
-  }
-
-  // --- table life cycle (main thread only: KVM_CREATE_SPAPR_TCE_64 and QEMU) ---
 
   /**
    * Create a table and return its slot; throws a RangeError naming the bad value. `reuse`: the
@@ -575,22 +234,5 @@ export class TceTables {
     this.pages.fill(1, this.control[b + S_PAGES], this.control[b + S_PAGES]! + this.control[b + S_NPAGES]!);
     Atomics.and(this.control, b + S_FLAGS, ~SLOT_IN_KERNEL);
     Atomics.add(this.control, b + S_GEN, 1);
-  }
-
-  /** Slots of all live tables, in slot order. */
-  liveSlots(): number[] {
-    const out: number[] = [];
-    for (let s = 0; s < this.maxTables; s++) if (this.control[slotBase(s) + S_STATE] === STATE_LIVE) out.push(s);
-    return out;
-  }
-
-  geometry(slot: number): TableGeometry {
-    return {
-      liobn: this.liobn(slot),
-      busOffset: (BigInt(this.busOffsetHi(slot)) << 32n) | BigInt(this.busOffsetLo(slot)),
-      pageShift: this.pageShift(slot),
-      entries: this.entries(slot),
-      inKernel: this.isInKernel(slot),
-    };
   }
 }
