@@ -1,8 +1,10 @@
 /**
  * Format /2 final checks of the host side: `finalHardware` (every non-zero hardware TCE of every
  * group's windows, by group, window start and bus address; anything not listed must be zero)
- * and `finalHost` (locked bytes, pinned pages, preregistered regions — the fields given).
+ * and `finalHost` (locked bytes, pinned pages, preregistered regions — the fields given;
+ * lockedBytes may be given per mode).
  */
+import { parsePerMode } from './per-mode.js';
 import type { FinalCheck, RunState } from './step-kinds.js';
 import { checkFields, isPlainObject, parseSmallInt, parseU64, type Reader } from './values.js';
 import { passthroughOfConfig } from './vfio-v2-host-machine.js';
@@ -87,7 +89,8 @@ export const finalHostCheck: FinalCheck = {
     passthroughOfConfig(env.machine);
     if (!isPlainObject(v)) fail(where, 'must be an object');
     checkFields(v, ['lockedBytes', 'pinnedPages', 'regions'], where, fail);
-    const locked = v['lockedBytes'] === undefined ? undefined : parseU64(v['lockedBytes'], `${where}.lockedBytes`, fail);
+    // Per mode when it differs: the kernel modes also hold KVM's tables in locked memory.
+    const locked = v['lockedBytes'] === undefined ? undefined : parsePerMode(v['lockedBytes'], `${where}.lockedBytes`, fail, (x, field) => parseU64(x, field, fail));
     const pinned = v['pinnedPages'] === undefined ? undefined : parseU64(v['pinnedPages'], `${where}.pinnedPages`, fail);
     const regions = v['regions'] === undefined ? undefined : parseU64(v['regions'], `${where}.regions`, fail);
     return (s: RunState) => {
@@ -95,7 +98,8 @@ export const finalHostCheck: FinalCheck = {
       if (host === null) return ['finalHost: the machine has no host'];
       const out: string[] = [];
       const m = host.memory;
-      if (locked !== undefined && BigInt(m.lockedBytes) !== locked) out.push(`finalHost: lockedBytes expected ${hex(locked)}, got 0x${m.lockedBytes.toString(16)}`);
+      const lockedHere = locked?.[s.mode];
+      if (lockedHere !== undefined && BigInt(m.lockedBytes) !== lockedHere) out.push(`finalHost: lockedBytes expected ${hex(lockedHere)}, got 0x${m.lockedBytes.toString(16)}`);
       if (pinned !== undefined && BigInt(m.pinnedPages) !== pinned) out.push(`finalHost: pinnedPages expected ${pinned}, got ${m.pinnedPages}`);
       if (regions !== undefined && BigInt(host.prereg.count) !== regions) out.push(`finalHost: regions expected ${regions}, got ${host.prereg.count}`);
       return out;

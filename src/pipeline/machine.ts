@@ -122,22 +122,15 @@ export class Machine {
       ramHostPhys: config.passthrough?.host.ramHostPhys,
     });
     this.tables = new TceTables(shared);
-    for (const tb of config.tables) {
-      this.tables.create({
-        liobn: tb.liobn,
-        busOffset: tb.busOffset,
-        pageShift: tb.pageShift,
-        entries: tb.entries,
-        inKernel: mode !== 'userspace' && !tb.userspaceOnly,
-      });
-    }
-    this.qemu = new SpaprIommu(this.tables, { kernelTables: mode !== 'userspace' });
+    const p = config.passthrough;
+    // The host comes first: KVM charges each kernel table QEMU asks for to its locked memory.
+    if (p !== undefined) this.host = new Host(this.tables, p.host, p.groups);
+    this.qemu = new SpaprIommu(this.tables, { kernelTables: mode !== 'userspace', host: this.host });
+    for (const tb of config.tables) this.qemu.bootTable(tb);
     for (const phb of config.phbs) this.qemu.addPhb(phb);
     this.hcalls = spaprTceHcalls();
     this.tiers = MODE_TIERS[mode];
-    const p = config.passthrough;
-    if (p !== undefined) {
-      this.host = new Host(this.tables, p.host, p.groups);
+    if (p !== undefined && this.host !== null) {
       this.kvmVfio = new KvmVfioDevice(this.host);
       forwardHotplugToVfio(this.qemu, this.host);
       for (const d of p.devices) this.passthrough.push(setUpPassthrough(this.tables, this.qemu, this.host, this.kvmVfio, d));

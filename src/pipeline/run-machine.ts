@@ -93,9 +93,6 @@ export class RunMachine {
       ramHostPhys: config.passthrough?.host.ramHostPhys,
     });
     this.tables = new TceTables(this.shared);
-    for (const tb of config.tables) {
-      this.tables.create({ ...tb, inKernel: options.mode !== 'userspace' && !tb.userspaceOnly });
-    }
     this.firstTier = MODE_TIERS[options.mode][0] as number;
     this.ring = allocateRing(options.ringRecords);
     this.frames = new SharedArrayBuffer(options.vcpus * FRAME_BYTES);
@@ -109,7 +106,14 @@ export class RunMachine {
     if (this.file !== null) this.drain.addSink(new FileRecordSink(this.file));
     this.writer = new EventWriter(this.ring, () => this.drain.drain());
     this.tables.writeLog = this.writer;
-    this.qemu = new SpaprIommu(this.tables, { kernelTables: options.mode !== 'userspace' });
+    const p = config.passthrough;
+    if (p !== undefined) {
+      // The host exists, and logs, before QEMU's first table: KVM charges each kernel table to its locked memory.
+      this.host = new Host(this.tables, p.host, p.groups);
+      logHost(this.host, this.writer);
+    }
+    this.qemu = new SpaprIommu(this.tables, { kernelTables: options.mode !== 'userspace', host: this.host });
+    for (const tb of config.tables) this.qemu.bootTable(tb);
     for (const phb of phbs) this.qemu.addPhb(phb);
     this.qemu.idle = () => this.drain.drain();
     this.qemu.trace = options.qemuTrace ?? null;
@@ -126,11 +130,8 @@ export class RunMachine {
     };
     this.hcalls = spaprTceHcalls();
     this.main = { t: this.tables, w: this.writer, meter: new TierMeter(options.costs) };
-    const p = config.passthrough;
-    if (p !== undefined) {
+    if (p !== undefined && this.host !== null) {
       // QEMU's start: containers, preregistration, host windows and KVM links, before any call.
-      this.host = new Host(this.tables, p.host, p.groups);
-      logHost(this.host, this.writer);
       this.kvmVfio = new KvmVfioDevice(this.host);
       for (const d of p.devices) this.passthrough.push(setUpPassthrough(this.tables, this.qemu, this.host, this.kvmVfio, d));
     }

@@ -3,7 +3,8 @@ import { qemuLiobnValid } from '../papr/rules.js';
 import { toBig } from '../papr/u64.js';
 import { drainingLock, sleepLock, unlock } from '../shared-memory/lock.js';
 import type { TableArena, TceTables } from '../shared-memory/tce-tables.js';
-import { kvmCreateSpaprTce64 } from './kvm-tce-create.js';
+import type { Host } from '../host/host.js';
+import { kvmCreateSpaprTce64, kvmReleaseSpaprTce, kvmReleaseTable } from './kvm-tce-create.js';
 import { DEFAULT_WINDOW_PAGE_SHIFT, SpaprPhb, type PhbConfig, type PhbWindow } from './spapr-phb.js';
 import type { SpaprTraceObserver } from './trace-observer.js';
 
@@ -23,6 +24,21 @@ export interface QemuKvm {
    * kernels, tcesim's default) the first VFIO device on a PHB moves its tables to userspace.
    */
   readonly vfioAcceleration?: boolean;
+  /**
+   * The host whose locked memory (RLIMIT_MEMLOCK) KVM charges each kernel table to, and that
+   * counts the KVM_CREATE_SPAPR_TCE_64 ioctls; absent or null: no host modelled, nothing charged.
+   */
+  readonly host?: Host | null;
+}
+
+/** A table the machine starts with (QEMU creates it at machine init; in a kernel mode it asks KVM for it). */
+export interface BootTable {
+  readonly liobn: number;
+  readonly pageShift: number;
+  readonly busOffset: bigint;
+  readonly entries: number;
+  /** QEMU never asks KVM for it (a VIO device's table without KVM's help, a conformance vector's `userspaceOnly`). */
+  readonly userspaceOnly: boolean;
 }
 
 /** What plugging a VFIO device into a PHB did: tables moved out of the kernel and mappings replayed to listeners. */
@@ -98,6 +114,26 @@ export class SpaprIommu {
   }
 
   /**
+   * A table the machine starts with, made as QEMU makes it (spapr_tce_alloc_table): a kernel
+   * table when KVM holds tables and agrees (its pages charged to the host's locked memory),
+   * else QEMU's own. A table that cannot be made at all is a RangeError naming it.
+   */
+  bootTable(b: BootTable): number {
+    const kernel = this.kvm.kernelTables && !b.userspaceOnly && this.askKvm(b.liobn, b.pageShift, b.busOffset, b.entries);
+    try {
+      return this.tables.create({ liobn: b.liobn, pageShift: b.pageShift, busOffset: b.busOffset, entries: b.entries, inKernel: kernel });
+    } catch (e) {
+      if (kernel) kvmReleaseTable(this.tables, b.entries, this.kvm.host ?? null);
+      throw e;
+    }
+  }
+
+  /** KVM_CREATE_SPAPR_TCE_64 for this table: true when KVM made it (and charged it). */
+  private askKvm(liobn: number, pageShift: number, busOffset: bigint, entries: number): boolean {
+    return kvmCreateSpaprTce64(this.tables, liobn, pageShift, busOffset, entries, this.kvm.host ?? null) === null;
+  }
+
+  /**
    * spapr_tce_table_enable: a zeroed table of `entries` pages. Under KVM QEMU asks for a kernel
    * table (KVM_CREATE_SPAPR_TCE_64) and falls back to its own memory when KVM refuses.
    * Returns the slot, or -1 when no table could be made (tcesim's size limit).
@@ -105,18 +141,20 @@ export class SpaprIommu {
   enableTable(liobn: number, pageShift: number, busOffset: bigint, entries: number, needVfio = false): number {
     // need_vfio without KVM_CAP_SPAPR_TCE_VFIO: QEMU does not ask KVM for the table.
     const kvm = this.kvm.kernelTables && (!needVfio || this.kvm.vfioAcceleration === true);
-    const refused = kvm ? kvmCreateSpaprTce64(this.tables, liobn, pageShift, busOffset, entries) : 'no KVM';
+    const inKernel = kvm && this.askKvm(liobn, pageShift, busOffset, entries);
     let slot: number;
     try {
-      slot = this.tables.create({ liobn, pageShift, busOffset, entries, inKernel: refused === null }, this.freed.get(liobn));
+      slot = this.tables.create({ liobn, pageShift, busOffset, entries, inKernel }, this.freed.get(liobn));
     } catch (e) {
-      if (e instanceof RangeError) return -1;
-      throw e;
+      if (!(e instanceof RangeError)) throw e;
+      // KVM made a table QEMU could not map: it closes the fd again.
+      if (inKernel) kvmReleaseTable(this.tables, entries, this.kvm.host ?? null);
+      return -1;
     }
     this.freed.delete(liobn);
     const pointer = this.nextTablePointer;
     this.nextTablePointer += 0x10000n;
-    this.trace?.newTable(liobn, pointer, refused === null ? 100 + slot : -1);
+    this.trace?.newTable(liobn, pointer, inKernel ? 100 + slot : -1);
     this.tableChanged?.(liobn, slot, true);
     return slot;
   }
@@ -126,6 +164,8 @@ export class SpaprIommu {
     const liobn = this.tables.liobn(slot);
     this.lock(slot);
     const arena = this.tables.arena(slot);
+    // spapr_tce_free_table: a kernel table's fd is closed, and KVM gives its locked memory back.
+    if (this.tables.isInKernel(slot)) kvmReleaseSpaprTce(this.tables, slot, this.kvm.host ?? null);
     this.tables.remove(slot);
     this.unlock(slot);
     const old = this.freed.get(liobn);
@@ -178,9 +218,7 @@ export class SpaprIommu {
     if (!first) return { first, moved };
     for (const w of phb.windows) {
       if (w.slot < 0 || !this.tables.isInKernel(w.slot) || this.kvm.vfioAcceleration === true) continue;
-      this.lock(w.slot);
-      this.tables.moveToUserspace(w.slot);
-      this.unlock(w.slot);
+      this.moveToUserspace(w.slot);
       const indices: number[] = [];
       const shift = BigInt(this.tables.pageShift(w.slot));
       const replayed = replayIommu(this.tables, w.slot, (n) => {
@@ -191,6 +229,19 @@ export class SpaprIommu {
       this.tableMoved?.(w.liobn, w.slot, indices);
     }
     return { first, moved };
+  }
+
+  /**
+   * QEMU reallocates a kernel table in its own memory (spapr_tce_set_need_vfio): the entries come
+   * along, KVM no longer answers for it, and the old table's fd is closed (its locked memory
+   * given back).
+   */
+  moveToUserspace(slot: number): void {
+    if (!this.tables.isInKernel(slot)) return;
+    this.lock(slot);
+    this.tables.moveToUserspace(slot);
+    this.unlock(slot);
+    kvmReleaseSpaprTce(this.tables, slot, this.kvm.host ?? null);
   }
 
   /** The device of `group` is unplugged; tables stay where they are. A problem is named. */

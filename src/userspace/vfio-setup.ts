@@ -95,7 +95,7 @@ function setUp(tables: TceTables, qemu: SpaprIommu, host: Host, kvm: KvmVfioDevi
     replayIommu(tables, slot, listener.listener);
     // Without the KVM link (no KVM_CAP_SPAPR_TCE_VFIO) QEMU must see every map: it takes the
     // window's table out of the kernel, so every TCE hcall on it exits to QEMU.
-    if (!plan.kvmLink && g.inKernel) tables.moveToUserspace(slot);
+    if (!plan.kvmLink && g.inKernel) qemu.moveToUserspace(slot);
     if (plan.kvmLink && g.inKernel) {
       if (!kvm.hasGroup(plan.group)) must('KVM_DEV_VFIO_GROUP_ADD', kvm.kvmVfioGroupAdd(plan.group));
       must(`KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE liobn 0x${(liobn >>> 0).toString(16)}`, kvm.kvmVfioGroupSetSpaprTce(plan.group, liobn));
