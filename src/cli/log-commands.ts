@@ -3,7 +3,8 @@ import { parseCommandArgs } from './args.js';
 import { LogFormatError } from '../events/decode.js';
 import { readCheckedLog, type CheckedLog } from '../events/log-check.js';
 import type { RecordSink } from '../events/drain.js';
-import type { TcesimEvent } from '../events/events.js';
+import type { TcesimEvent, TraceRunCountsEvent } from '../events/events.js';
+import { formatTraceRunCounts } from '../trace/trace-run-counts.js';
 import { isSystemError, systemErrorText } from '../events/write-error.js';
 import { replayVerified } from '../events/replay.js';
 import { formatHostReplay, formatHostReport, HostRecordStats } from '../report/host-report.js';
@@ -92,15 +93,27 @@ export function replayCommand(argv: string[], out: (line: string) => void): numb
   return 0;
 }
 
+/** The replayed trace's file as the run's description names it (its workload parameter). */
+function traceFileOf(metadata: unknown): string {
+  const params = (metadata as { workloadParams?: Record<string, unknown> } | null)?.workloadParams;
+  const file = params?.['file'];
+  return typeof file === 'string' ? file : '(trace)';
+}
+
 export function reportCommand(argv: string[], out: (line: string) => void): number {
   const { path } = onePath(argv, 'report', {});
   const stats = new CallStats();
   const host = new HostRecordStats();
-  const log = readLog(path, [stats, host]);
+  // A trace run's counts (one record, before the final tables).
+  const trace: { counts: TraceRunCountsEvent | null } = { counts: null };
+  const log = readLog(path, [stats, host], (events) => {
+    for (const e of events) if (e.type === 'trace-run-counts') trace.counts = e;
+  });
   if (log.replay.chainBreaks.length > 0 || log.replay.mismatches.length > 0) {
     throw new UsageError(`${path}: the log's table writes do not replay (run tcesim replay ${path}): not reporting from it`);
   }
   out(formatReport(log.description, stats, { records: log.records, unfinished: log.unfinished }));
   if (host.seen) out(`\n${formatHostReport(host.summary())}`);
+  if (trace.counts !== null) for (const line of formatTraceRunCounts(traceFileOf(log.metadata), trace.counts)) out(line);
   return log.unfinished === null ? 0 : 1;
 }

@@ -20,7 +20,8 @@ import { progressText } from './progress.js';
 import { UsageError } from './usage-error.js';
 import { MACHINE_HELP, MACHINE_OPTIONS, machineOption } from './machine-options.js';
 import { formatHostReport } from '../report/host-report.js';
-import { formatTableMove, formatTraceReport } from '../report/trace-report.js';
+import { formatTableMove } from '../report/trace-report.js';
+import { formatTraceRunCounts, traceRunCounts } from '../trace/trace-run-counts.js';
 import { QEMU_EVENTS_PARAM, qemuEventsOf } from '../workload/qemu-events.js';
 import type { TraceAnswerCheck } from '../trace/trace-answer-check.js';
 import { OutputWriteError } from '../events/write-error.js';
@@ -132,14 +133,12 @@ function traceWorkloadOption(file: string, tables: readonly string[]): { name: s
  */
 function traceRunShape(params: WorkloadParams, vcpus: string | undefined, calls: string | undefined, events: number): { vcpus: number; calls: number; notes: string[] } {
   let scanned: number;
+  // Skipped and mangled lines are counted under the report (src/trace/trace-run-counts.ts).
   const notes: string[] = [];
   try {
     const scan = scanTraceParams(params);
     // Each machine event takes a call of its own.
     scanned = scan.calls + events;
-    if (scan.mangledLines > 0) {
-      notes.push(`the trace ${scan.file} has ${scan.mangledLines} line(s) naming a spapr_iommu_ event after other text (first: line ${scan.firstMangledLine}); not QEMU's form, so they were skipped`);
-    }
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
@@ -331,9 +330,9 @@ export async function runCommand(argv: string[], out: (line: string) => void, er
   if (o.log !== null) out(`event log: ${o.log}${unfinished !== null ? ' (complete up to the stop: replayable, and tcesim report marks it unfinished)' : ''}`);
   if (result.host) out(`\n${formatHostReport(result.host)}`);
   if (o.workload === TRACE_WORKLOAD) {
-    out(formatTraceReport(scanTraceParams(o.workloadParams)));
-    out(`trace answers: ${check.checked.toLocaleString('en-US')} hcalls checked, ${check.differing.toLocaleString('en-US')} answered otherwise than in the trace` +
-      (check.first === null ? '' : ` (first: ${check.first})`));
+    // The same lines `tcesim report LOG` prints from the log's TRACE_COUNTS record.
+    const scan = scanTraceParams(o.workloadParams);
+    for (const line of formatTraceRunCounts(scan.file, traceRunCounts(scan, check))) out(line);
   }
   for (const m of events.moves) out(formatTableMove(m.liobn, m.replayed, o.costs.userspacePerEntry));
   if (o.emitQemuTrace !== null) out(`qemu trace: ${o.emitQemuTrace} (${emitted.toLocaleString('en-US')} lines)`);

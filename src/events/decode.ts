@@ -12,7 +12,7 @@ import { errnoName } from '../host/errno.js';
 import { ioctlKindName } from '../host/ioctl-kinds.js';
 import type { TableRef, TcesimEvent, ThreadRef } from './events.js';
 import {
-  FLAG_HW, FLAG_MACHINE_EVENT, FLAG_WROTE, KIND_CALL, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
+  FLAG_HW, FLAG_MACHINE_EVENT, FLAG_TCE_DIFFERS, FLAG_WROTE, KIND_CALL, KIND_TRACE_COUNTS, KIND_COMPLETE, KIND_ENTER, KIND_ESCALATE, KIND_PAD, KIND_RETRY,
   KIND_FILL, KIND_SNAPSHOT, KIND_SNAPSHOT_END, KIND_TABLE, KIND_TABLE_MOVED, KIND_IOMMU_REPLAY, KIND_VCPU_TOTALS, KIND_WRITE, KIND_IOCTL, KIND_HOST_MEMORY, KIND_HOST_FINAL, R_F64_HCALL_NS, R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_THREAD, R_VCPU, R_F64_CALL_COST,
   RECORD_WORDS, headFlags, headKind, headReason, headTier,
 } from './layout.js';
@@ -138,6 +138,15 @@ export class EventDecoder {
       case KIND_IOMMU_REPLAY:
         out.push({ type: 'mapping-replayed', liobn: u(0), index: u(1), value: big(2) & U64 });
         return;
+      case KIND_TRACE_COUNTS: {
+        const line = vcpu >>> 0;
+        out.push({
+          type: 'trace-run-counts', calls: u(0), rtasCalls: u(1), noTableCalls: u(2), reconstructedLists: u(3), skippedLines: u(4),
+          mangledLines: u(5), firstMangledLine: u(6), phbs: u(7), checked: u(8), differing: u(9),
+          first: line === 0 ? null : { line, ret: seq, tier: headTier(head), traceRet: words[at + R_SEQ + 1] as number, tceDiffers: (headFlags(head) & FLAG_TCE_DIFFERS) !== 0 },
+        });
+        return;
+      }
       default:
         throw new LogFormatError(`unknown record kind ${kind}`);
     }

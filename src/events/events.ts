@@ -176,7 +176,24 @@ export interface MappingReplayed {
   readonly value: bigint;
 }
 
+/** A trace replay's counts (src/trace/trace-run-counts.ts), once per trace run, before the final tables. */
+export interface TraceRunCountsEvent {
+  readonly type: 'trace-run-counts';
+  readonly calls: number;
+  readonly rtasCalls: number;
+  readonly noTableCalls: number;
+  readonly reconstructedLists: number;
+  readonly skippedLines: number;
+  readonly mangledLines: number;
+  readonly firstMangledLine: number;
+  readonly phbs: number;
+  readonly checked: number;
+  readonly differing: number;
+  /** The first answer that differed: its trace line, the answer and tier, the trace's answer. */
+  readonly first: { readonly line: number; readonly ret: number; readonly tier: number; readonly traceRet: number; readonly tceDiffers: boolean } | null;
+}
+
 export type TcesimEvent =
   | HcallEntered | TierTried | Escalated | Retried | TableWrite | TableFill | HcallCompleted
   | TableCreated | FinalEntry | FinalTablesEnd | VcpuFinished | HostIoctl | HostMemoryChanged | HostFinal
-  | TableMoved | MappingReplayed;
+  | TableMoved | MappingReplayed | TraceRunCountsEvent;

@@ -101,6 +101,14 @@ export const KIND_HOST_FINAL = 13;
 export const KIND_TABLE_MOVED = 14;
 /** One live mapping QEMU replayed to the IOMMU listeners: P0 LIOBN, P1 entry index, P2/P3 the TCE lo/hi. */
 export const KIND_IOMMU_REPLAY = 15;
+/**
+ * A trace replay's counts, once, just before the final tables (src/trace/trace-run-counts.ts):
+ * P0 calls, P1 RTAS calls, P2 calls without a table, P3 reconstructed INDIRECT lists, P4 skipped
+ * lines, P5 mangled lines, P6 the first mangled line, P7 PHBs with DDW, P8 answers checked, P9
+ * answers differing; the first difference: word 2 its trace line (0: none), word 3 the answer,
+ * word 4 the trace's answer, the answering tier in the head, FLAG_TCE_DIFFERS.
+ */
+export const KIND_TRACE_COUNTS = 17;
 
 /**
  * A run of table writes in one record (log version 2): entries P1 .. P1 + P2 - 1 of table P0
@@ -119,6 +127,8 @@ export const FLAG_HW = 1;
 export const FLAG_WROTE = 2;
 /** ENTER: the call is a machine event (src/userspace/h-machine-event.ts), not a guest's hypercall. */
 export const FLAG_MACHINE_EVENT = 4;
+/** TRACE_COUNTS: the first difference is in H_GET_TCE's value, not the return code. */
+export const FLAG_TCE_DIFFERS = 1;
 
 export const NO_TIER = 0xff;
 

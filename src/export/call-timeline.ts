@@ -149,6 +149,7 @@ export class CallTimeline {
       case 'host-final':
       case 'table-moved':
       case 'mapping-replayed':
+      case 'trace-run-counts':
         return;
       default: {
         const never: never = e;

@@ -8,8 +8,9 @@ import { LogFileWriter } from '../events/log-file.js';
 import { allocateRing, type SharedRing } from '../events/ring.js';
 import { recordFinalTables, recordTableChange, recordTableMove, recordTables, recordVcpuTotals } from '../events/table-records.js';
 import { phbsForEvents } from '../userspace/phbs-for-events.js';
-import { traceAnswerSink, type TraceAnswerSink } from '../trace/trace-answer-check.js';
-import { TRACE_WORKLOAD } from '../trace/trace-workload.js';
+import { traceAnswerSink, type TraceAnswerCheck, type TraceAnswerSink } from '../trace/trace-answer-check.js';
+import { recordTraceRunCounts, traceRunCounts } from '../trace/trace-run-counts.js';
+import { scanTraceParams, TRACE_WORKLOAD } from '../trace/trace-workload.js';
 import { qemuEventsOf } from '../workload/qemu-events.js';
 import { EventWriter } from '../events/writer.js';
 import { FRAME_BYTES, FRAME_WORDS } from '../papr/frame.js';
@@ -58,8 +59,10 @@ export class RunMachine {
   readonly kvmVfio: KvmVfioDevice | null = null;
   readonly passthrough: Passthrough[] = [];
   readonly hwWrites = new HwWriteCounter();
-  /** A trace replay's answer check (options.traceCheck), or null. */
+  /** A trace replay's answer check, or null. */
   private traceCheck: TraceAnswerSink | null = null;
+  /** Its counts (options.traceCheck, or the run's own when it writes a log): recorded in the log when the run ends. */
+  private traceCounts: TraceAnswerCheck | null = null;
 
   constructor(readonly options: RunOptions) {
     checkRunOptions(options);
@@ -120,8 +123,11 @@ export class RunMachine {
     // QEMU prints new_table for each table it enables at boot.
     this.qemu.traceLiveTables();
     this.qemu.tableChanged = (liobn, slot, created) => recordTableChange(this.writer, this.tables, slot, liobn, !created);
-    if (options.traceCheck && this.spec.name === TRACE_WORKLOAD) {
-      this.traceCheck = traceAnswerSink(options.workloadParams, Number(config.ramBytes), options.traceCheck);
+    // A trace replay's answers are checked when asked, and always when there is a log to record them in.
+    const counts = options.traceCheck ?? (options.log !== null ? { checked: 0, differing: 0, first: null } : null);
+    if (counts !== null && this.spec.name === TRACE_WORKLOAD) {
+      this.traceCounts = counts;
+      this.traceCheck = traceAnswerSink(options.workloadParams, Number(config.ramBytes), counts);
       this.drain.addSink(this.traceCheck);
     }
     this.qemu.tableMoved = (liobn, slot, replayed) => {
@@ -165,6 +171,11 @@ export class RunMachine {
   finish(totals: readonly VcpuTotals[], wallMs: number): void {
     recordVcpuTotals(this.writer, totals, wallMs);
     if (this.host !== null) recordHostFinal(this.host, this.writer);
+    if (this.traceCounts !== null) {
+      // Every answer reaches the check before its counts are recorded.
+      this.drain.drain();
+      recordTraceRunCounts(this.writer, traceRunCounts(scanTraceParams(this.options.workloadParams), this.traceCounts));
+    }
     recordFinalTables(this.writer, this.tables);
     this.drain.drain();
     this.traceCheck?.close();

@@ -16,6 +16,7 @@ import { H_SUCCESS } from '../papr/return-codes.js';
 import { tierName } from '../papr/tiers.js';
 import { hex, toBig } from '../papr/u64.js';
 import type { WorkloadParams } from '../workload/workload.js';
+import type { TraceFirstDifference } from './trace-run-counts.js';
 import { qemuEventsOf } from '../workload/qemu-events.js';
 import { parseTableOverrides } from './table-geometry.js';
 import { CF_LINE, CF_OPCODE, CF_RET, CF_TCE_HI, CF_TCE_LO, CallFileReader, callFilePath, isRtasRecord } from './trace-calls-file.js';
@@ -26,6 +27,8 @@ export interface TraceAnswerCheck {
   differing: number;
   /** The first difference: its trace line and what differed, or null. */
   first: string | null;
+  /** The same, as numbers (for the event log's TRACE_COUNTS record). */
+  firstAt?: TraceFirstDifference;
 }
 
 /** The check as a record sink of the run's drain; close() when the run has ended. */
@@ -95,6 +98,7 @@ export class TraceAnswerSink implements RecordSink {
     const out = toBig(outHi >>> 0, outLo >>> 0);
     const want = toBig(tceHi >>> 0, tceLo >>> 0);
     into.first ??= `${this.file}:${line}: answered ${ret}${tceDiffers ? ` tce ${hex(out)}` : ''} by ${tierName(tier)}, the trace says ${expect}${tceDiffers ? ` tce ${hex(want)}` : ''}`;
+    into.firstAt ??= { line, ret, tier, traceRet: expect, tceDiffers };
   }
 
   close(): void {
