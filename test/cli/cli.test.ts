@@ -18,8 +18,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tcesim-cli-'));
 test('conformance on the bundled vectors: one line per vector and mode, then the totals', async () => {
   const r = await run('conformance', VECTORS);
   assert.is(r.code, 0);
-  assert.is(r.out.length, 70 + 2);
-  assert.is(r.out.at(-1), '70 passed, 0 failed');
+  assert.is(r.out.length, 73 + 2);
+  assert.is(r.out.at(-1), '73 passed, 0 failed');
   assert.equal(r.err, []);
 });
 
