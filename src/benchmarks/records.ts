@@ -9,11 +9,11 @@ function roundSample(x: number): number {
 
 export function benchmarkRecord(
   name: string, group: string, unit: string, higherIsBetter: boolean, minThresholdPercent: number, samples: readonly number[],
-  runSize?: string,
+  runSize?: string, exact = false,
 ): BenchmarkRecord {
   const rounded = samples.map(roundSample);
   return {
-    name, group, unit, higherIsBetter, minThresholdPercent, ...(runSize === undefined ? {} : { runSize }), samples: rounded,
+    name, group, unit, higherIsBetter, minThresholdPercent, ...(runSize === undefined ? {} : { runSize }), ...(exact ? { exact: true } : {}), samples: rounded,
     summary: summarize(rounded),
   };
 }

@@ -118,12 +118,18 @@ function hasSpread(samples: readonly number[]): boolean {
   return samples.some((x) => x !== first);
 }
 
+/** Exact: declared deterministic on both sides, or at least two samples a side and no spread on either. */
+function isExact(base: BenchmarkRecord, next: BenchmarkRecord): boolean {
+  if (base.exact === true && next.exact === true) return !hasSpread(base.samples) && !hasSpread(next.samples);
+  return base.samples.length >= 2 && next.samples.length >= 2 && !hasSpread(base.samples) && !hasSpread(next.samples);
+}
+
 /** Judge one benchmark present on both sides. */
 function compareBenchmark(base: BenchmarkRecord, next: BenchmarkRecord, options: CompareOptions): BenchmarkComparison {
   const baseMedian = median(base.samples);
   const newMedian = median(next.samples);
   const changePercent = baseMedian === newMedian ? 0 : baseMedian === 0 ? Math.sign(newMedian) * Infinity : ((newMedian - baseMedian) / Math.abs(baseMedian)) * 100;
-  const exact = !hasSpread(base.samples) && !hasSpread(next.samples);
+  const exact = isExact(base, next);
   const p = exact ? (baseMedian === newMedian ? 1 : 0) : mannWhitneyU(base.samples, next.samples).p;
   const testable = exact || smallestP(base.samples.length, next.samples.length) < options.alpha;
   const standardErrorPercent = exact ? 0 : changeStandardError(base.samples, next.samples);

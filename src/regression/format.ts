@@ -49,6 +49,13 @@ export interface BenchmarkRecord {
    * the same size (fixed costs such as the first page allocation are spread over the calls).
    */
   readonly runSize?: string;
+  /**
+   * The figure is deterministic for its settings (a modelled figure of a run whose paths do not
+   * depend on timing): compared exactly, even from one sample a side. Without it, a figure is
+   * compared exactly only when each side has at least two samples and neither has any spread;
+   * one sample of a timing is not an exact figure.
+   */
+  readonly exact?: boolean;
   readonly samples: readonly number[];
   readonly summary: SampleSummary;
 }
@@ -180,11 +187,14 @@ export function parseBenchFile(text: string, source: string): BenchFile {
     if (typeof minThreshold !== 'number' || !(minThreshold >= 0)) fail(`${at}minThresholdPercent`, 'must be a non-negative number');
     const runSize = b['runSize'];
     if (runSize !== undefined && typeof runSize !== 'string') fail(`${at}runSize`, 'must be a string');
+    const exact = b['exact'];
+    if (exact !== undefined && typeof exact !== 'boolean') fail(`${at}exact`, 'must be true or false');
     const s = obj(b, 'summary', at);
     const sat = `${at}summary.`;
     return {
       name, group: str(b, 'group', at), unit: str(b, 'unit', at), higherIsBetter: higher as boolean,
-      minThresholdPercent: minThreshold as number, ...(runSize === undefined ? {} : { runSize: runSize as string }), samples: samples as number[],
+      minThresholdPercent: minThreshold as number, ...(runSize === undefined ? {} : { runSize: runSize as string }),
+      ...(exact === true ? { exact: true } : {}), samples: samples as number[],
       summary: {
         median: num(s, 'median', sat), mean: num(s, 'mean', sat), p99: num(s, 'p99', sat),
         min: num(s, 'min', sat), max: num(s, 'max', sat), n: num(s, 'n', sat),

@@ -69,6 +69,19 @@ test('figures without spread compare exactly, whatever the sample count', () => 
   assert.is(same.b.verdict, 'unchanged');
 });
 
+test('one sample a side is exact only when the file says the figure is deterministic', () => {
+  // One wall-clock timing each (a quick run's single repeat): no spread, but not exact.
+  const timing = verdictOf([100], [250], { unit: 'us/call' }).b;
+  assert.is(timing.exact, false);
+  assert.is(timing.testable, false);
+  assert.is(timing.verdict, 'unchanged');
+  // A modelled figure of a deterministic run, declared exact on both sides: compared exactly.
+  const modelled = verdictOf([1000], [900], { unit: 'calls/s', higherIsBetter: true, exact: true }).b;
+  assert.is(modelled.exact, true);
+  assert.is(modelled.verdict, 'slower');
+  assert.is(verdictOf([1000], [1000], { unit: 'calls/s', higherIsBetter: true, exact: true }).b.verdict, 'unchanged');
+});
+
 test('exact figures of runs of different sizes are not compared; of runs of the same size they are', () => {
   const row = (size: string, value: number) => bench('pipeline nic userspace 1vcpu modelled MB/s', [value, value], { unit: 'MB/s', higherIsBetter: true, runSize: size });
   const c = compareBenchFiles(file([row('78840', 257)]), file([row('591280', 228.4)]), opts);
