@@ -3,8 +3,8 @@
  * does: within one process the samples only show that process's noise, while from one process
  * to the next the JIT, the memory layout and the host's load change, and that variation is what
  * a comparison of two builds must judge against. Each process gives one figure per row (its
- * fastest batch, ns per call) and its ratio to the bare locked store timed back to back with it
- * in the same process, which cancels what slows the whole process down (load, frequency).
+ * fastest batch, ns per call) and its ratio to the bare locked store's fastest batch in the same
+ * process, which cancels what slows the whole process down (load, frequency).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -26,7 +26,7 @@ export function formatSuite(s: SuiteOutput): string[] {
     const processes = store?.samples.length ?? s.micro[0]?.record.samples.length ?? 0;
     const micro = o['micro'] as { batch?: number; batchUs?: number } | undefined;
     out.push('', `in-thread rows: ns per call, each sample a batch of calls sized to ${String(micro?.batchUs ?? '?')} us (at most ${String(micro?.batch ?? '?')}), in ${processes} worker processes;`,
-      'median and spread (max - min) of the processes\' fastest batches; x store = the row over the bare locked store timed back to back with it, median over processes');
+      'median and spread (max - min) of the processes\' fastest batches; x store = the row\'s fastest batch over the bare locked store\'s in the same process, median over processes');
     out.push(textTable(['row', 'median ns', 'spread', 'M calls/s', 'M entries/s', 'x store', 'samples'], s.micro.map((m) => {
       const r = m.record.summary;
       const ratios = s.file.benchmarks.find((b) => b.name === storeRatioRow(m.record.name))?.samples ?? (m.record === store ? [1] : []);
