@@ -9,10 +9,11 @@ import { UsageError } from './usage-error.js';
 export const COMPARE_HELP = `tcesim compare BASE NEW [--threshold 5%] [--alpha 0.05]
 
 Compares two files written by tcesim bench --json (run both on the same machine). For each
-benchmark on both sides: base and new median, change, Mann-Whitney p-value and a verdict.
-A benchmark is slower (or faster) only when the test is significant (p < alpha) AND the medians
-differ by more than the threshold (or the benchmark's own larger minimum, recorded in the file
-for figures that cross threads). Figures without spread (modelled ones) compare exactly.
+benchmark on both sides: base and new median, change, p-value and a verdict. A benchmark is
+slower (or faster) only when the medians differ significantly (p < alpha, from the change over
+its standard error, estimated from the spread between the samples of each side) AND by more
+than the threshold, the benchmark's own larger minimum (recorded in the file for figures that
+cross threads), and 3 standard errors ("noise"). Figures without spread (modelled ones) compare exactly.
 Then every count of the escalation profiles that differs (run, count, base, new).
 Benchmarks on one side only are listed.
 

@@ -21,7 +21,7 @@ export function formatComparison(c: Comparison, base: BenchFile, next: BenchFile
   if (base.options['quick'] !== next.options['quick']) {
     out.push(`note: base was a ${base.options['quick'] === true ? 'quick' : 'full'} run, new a ${next.options['quick'] === true ? 'quick' : 'full'} one: sample counts differ`);
   }
-  out.push(`verdict: Mann-Whitney p < ${c.options.alpha} and a change of the medians beyond the threshold: at least ${c.options.thresholdPercent}%, ` +
+  out.push(`verdict: p < ${c.options.alpha} (z = change / its standard error) and a change of the medians beyond the threshold: at least ${c.options.thresholdPercent}%, ` +
     `the row's own minimum, and ${NOISE_FACTOR} standard errors of the change (from the spread between samples, marked "noise")`);
   out.push('');
   if (c.benchmarks.length > 0) {

@@ -106,8 +106,8 @@ test('standard error of the change: from each side\'s median absolute deviation,
 });
 
 test('a change within the noise between processes is not a verdict, however significant the rank test', () => {
-  // 8 processes a side spread over +-15%: a 12% shift of the medians can pass Mann-Whitney,
-  // but 3 standard errors of the change are about 15%: unchanged, the threshold set by the noise.
+  // 8 processes a side spread over +-15%: a 12% shift of the medians can be significant at
+  // 5%, but 3 standard errors of the change are about 15%: unchanged, the threshold set by the noise.
   const base = samples(21, 8, 100, 30);
   const next = samples(22, 8, 112, 30);
   const { b } = verdictOf(base, next);
