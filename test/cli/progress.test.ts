@@ -33,7 +33,8 @@ test('recordProgress on a terminal: a line rewritten in place, at most every 250
   await new Promise((r) => setTimeout(r, 300));
   tick(40, 100);
   assert.is(written.length, 1);
-  assert.match(written[0]!, /^\r\x1b\[Kbig\.tcelog: 40 \/ 100 records \(40%\), \d+\.\d s, ETA /);
+  assert.ok(written[0]!.startsWith('\r\x1b[K'), 'rewritten in place: carriage return, erase the line');
+  assert.match(written[0]!.slice(4), /^big\.tcelog: 40 \/ 100 records \(40%\), \d+\.\d s, ETA /);
   tick(41, 100);
   assert.is(written.length, 1, 'throttled');
   tick(100, 100);
