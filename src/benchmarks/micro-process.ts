@@ -6,7 +6,7 @@
  * fastest batch, ns per call) and its ratio to the bare locked store's fastest batch in the same
  * process, which cancels what slows the whole process down (load, frequency).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CostTable } from '../pipeline/costs.js';
@@ -55,15 +55,24 @@ const WORKER_V8_FLAGS: readonly string[] = ['--no-concurrent-recompilation'];
 
 function runWorker(job: MicroWorkerJob, onThreads: () => void): Promise<MicroWorkerAnswer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...WORKER_V8_FLAGS, WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.on('error', (e: NodeJS.ErrnoException) => {
+    const cannotFork = (e: NodeJS.ErrnoException): void => {
       if (e.code !== 'ENOMEM' && e.code !== 'EAGAIN') {
         reject(e);
         return;
       }
       onThreads();
       runThread(job).then(resolve, reject);
-    });
+    };
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(process.execPath, [...WORKER_V8_FLAGS, WORKER, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin.end();
+    } catch (e) {
+      // Under memory pressure spawn can throw ENOMEM itself rather than emit it (seen in npm test).
+      cannotFork(e as NodeJS.ErrnoException);
+      return;
+    }
+    child.on('error', cannotFork);
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
