@@ -133,7 +133,6 @@ export class HaltPoll {
 
   /** After a sleep that lasted `sleptNs` (measured from when polling began): grow or shrink the window. */
   adapt(sleptNs: number): void {
-    this.counts.slept++;
     // A crowded machine says nothing about how long this hand-off takes when a core is free.
     if (this.maxNs <= 0 || Atomics.load(this.slots, this.crowdedIndex) !== 0) return;
     if (sleptNs <= this.maxNs) {
@@ -160,6 +159,7 @@ export class HaltPoll {
 
   /** The wait begun by beginWait() ended asleep: adapt when the hand-off's stamp comes (handedOffAt), else at the next wait. */
   sleptUntilNow(): void {
+    this.counts.slept++;
     this.unadaptedSleepNs = (sharedClockMs() - this.waitStartMs) * 1e6;
   }
 
