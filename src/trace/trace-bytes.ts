@@ -12,47 +12,30 @@
  * errors; this one is merely fast on the lines a trace is made of.
  */
 import { isPciLiobn, type QemuTraceEvent } from './trace-events.js';
+import { SPACE, AT, DOT, COLON, MINUS, D0, D9, X, HEX_DIGIT, asciiBytes } from './trace-ascii.js';
 
 /** Answer for a line this parser leaves to parseTraceLine. */
 export const FALLBACK = 0;
 export type ByteParse = QemuTraceEvent | null | typeof FALLBACK;
 
-const SPACE = 0x20;
-const AT = 0x40;
-const DOT = 0x2e;
-const COLON = 0x3a;
-const MINUS = 0x2d;
-const D0 = 0x30;
-const D9 = 0x39;
-const X = 0x78;
 
-function bytes(s: string): Uint8Array {
-  return Uint8Array.from(s, (c) => c.charCodeAt(0));
-}
-
-const PREFIX = bytes('spapr_iommu_');
-const PCI_WORD = bytes('pci_');
-const E_PUT = bytes('put');
-const E_GET = bytes('get');
-const E_INDIRECT = bytes('indirect');
-const E_STUFF = bytes('stuff');
-const K_LIOBN = bytes('liobn=');
-const K_IOBA = bytes('ioba=');
-const K_TCE = bytes('tce=');
-const K_RET = bytes('ret=');
-const K_TCELIST = bytes('tcelist=');
-const K_IOBAN = bytes('iobaN=');
-const K_TCEN = bytes('tceN=');
-const K_TCEVALUE = bytes('tcevalue=');
-const K_NPAGES = bytes('npages=');
+const PREFIX = asciiBytes('spapr_iommu_');
+const PCI_WORD = asciiBytes('pci_');
+const E_PUT = asciiBytes('put');
+const E_GET = asciiBytes('get');
+const E_INDIRECT = asciiBytes('indirect');
+const E_STUFF = asciiBytes('stuff');
+const K_LIOBN = asciiBytes('liobn=');
+const K_IOBA = asciiBytes('ioba=');
+const K_TCE = asciiBytes('tce=');
+const K_RET = asciiBytes('ret=');
+const K_TCELIST = asciiBytes('tcelist=');
+const K_IOBAN = asciiBytes('iobaN=');
+const K_TCEN = asciiBytes('tceN=');
+const K_TCEVALUE = asciiBytes('tcevalue=');
+const K_NPAGES = asciiBytes('npages=');
 
 /** Hex digit values by byte, -1 for anything else. */
-const HEX_DIGIT = new Int8Array(256).fill(-1);
-for (let i = 0; i < 10; i++) HEX_DIGIT[D0 + i] = i;
-for (let i = 0; i < 6; i++) {
-  HEX_DIGIT[0x61 + i] = 10 + i;
-  HEX_DIGIT[0x41 + i] = 10 + i;
-}
 
 /**
  * The cursor of the line being parsed, and whether it has left the fast path: one per thread,

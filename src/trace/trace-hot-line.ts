@@ -10,6 +10,7 @@
  * checks this on every sample line and on seeded random damages of them).
  */
 import { isPciLiobn } from './trace-events.js';
+import { SPACE, AT, DOT, COLON, MINUS, D0, D9, X, HEX_DIGIT, asciiBytes } from './trace-ascii.js';
 
 export const HOT_PUT = 1;
 export const HOT_GET = 2;
@@ -35,41 +36,23 @@ export class HotLine {
   npages = 0;
 }
 
-const SPACE = 0x20;
-const AT = 0x40;
-const DOT = 0x2e;
-const COLON = 0x3a;
-const MINUS = 0x2d;
-const D0 = 0x30;
-const D9 = 0x39;
-const X = 0x78;
 
-function bytes(s: string): Uint8Array {
-  return Uint8Array.from(s, (ch) => ch.charCodeAt(0));
-}
+const PREFIX = asciiBytes('spapr_iommu_');
+const PCI_WORD = asciiBytes('pci_');
+const E_PUT = asciiBytes('put ');
+const E_GET = asciiBytes('get ');
+const E_INDIRECT = asciiBytes('indirect ');
+const E_STUFF = asciiBytes('stuff ');
+const K_LIOBN = asciiBytes('liobn=');
+const K_IOBA = asciiBytes(' ioba=');
+const K_TCE = asciiBytes(' tce=');
+const K_RET = asciiBytes(' ret=');
+const K_TCELIST = asciiBytes(' tcelist=');
+const K_IOBAN = asciiBytes(' iobaN=');
+const K_TCEN = asciiBytes(' tceN=');
+const K_TCEVALUE = asciiBytes(' tcevalue=');
+const K_NPAGES = asciiBytes(' npages=');
 
-const PREFIX = bytes('spapr_iommu_');
-const PCI_WORD = bytes('pci_');
-const E_PUT = bytes('put ');
-const E_GET = bytes('get ');
-const E_INDIRECT = bytes('indirect ');
-const E_STUFF = bytes('stuff ');
-const K_LIOBN = bytes('liobn=');
-const K_IOBA = bytes(' ioba=');
-const K_TCE = bytes(' tce=');
-const K_RET = bytes(' ret=');
-const K_TCELIST = bytes(' tcelist=');
-const K_IOBAN = bytes(' iobaN=');
-const K_TCEN = bytes(' tceN=');
-const K_TCEVALUE = bytes(' tcevalue=');
-const K_NPAGES = bytes(' npages=');
-
-const HEX_DIGIT = new Int8Array(256).fill(-1);
-for (let i = 0; i < 10; i++) HEX_DIGIT[D0 + i] = i;
-for (let i = 0; i < 6; i++) {
-  HEX_DIGIT[0x61 + i] = 10 + i;
-  HEX_DIGIT[0x41 + i] = 10 + i;
-}
 
 // The line being parsed (one at a time per thread): no object per line.
 let buf: Uint8Array = new Uint8Array(0);
