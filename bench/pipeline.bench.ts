@@ -22,13 +22,13 @@
  * it is busy: quote figures with the loadavg printed at the start, and compare runs made under
  * the same load.
  */
-import { parseArgs } from 'node:util';
 import { fullConfig, type SuiteConfig } from '../src/benchmarks/config.js';
 import { runSuite } from '../src/benchmarks/suite.js';
 import { formatSuite } from '../src/benchmarks/tables.js';
 import { serializeBenchFile } from '../src/regression/format.js';
+import { benchArgs, benchUsageExit } from '../src/benchmarks/bench-cli.js';
 
-const { values: opts } = parseArgs({
+const { values: opts } = benchArgs('bench/pipeline.bench', {
   options: {
     repeats: { type: 'string' },
     'realmode-calls': { type: 'string' },
@@ -44,10 +44,10 @@ const quick = opts.quick;
 const REPEATS = positiveInt('--repeats', opts.repeats ?? (quick ? '3' : '5'));
 const REALMODE_CALLS = positiveInt('--realmode-calls', opts['realmode-calls'] ?? (quick ? '200000' : '1000000'));
 const HOP_CALLS = positiveInt('--hop-calls', opts['hop-calls'] ?? (quick ? '4000' : '12000'));
-if (REALMODE_CALLS < 4 || HOP_CALLS < 4) throw new Error('--realmode-calls and --hop-calls must be at least 4 (the short run makes a quarter)');
+if (REALMODE_CALLS < 4 || HOP_CALLS < 4) benchUsageExit('bench/pipeline.bench', '--realmode-calls and --hop-calls must be at least 4 (the short run makes a quarter)');
 const TRIPS = positiveInt('--trips', opts.trips ?? (quick ? '1000' : '4000'));
 const SEED = Number(opts.seed);
-if (!Number.isInteger(SEED) || SEED < 0 || SEED > 2 ** 32 - 1) throw new Error(`--seed ${opts.seed} must be an integer from 0 to 2^32-1`);
+if (!Number.isInteger(SEED) || SEED < 0 || SEED > 2 ** 32 - 1) benchUsageExit('bench/pipeline.bench', `--seed ${opts.seed} must be an integer from 0 to 2^32-1`);
 
 const base = fullConfig();
 const config: SuiteConfig = {
@@ -70,6 +70,6 @@ if (opts.json) {
 
 function positiveInt(flag: string, text: string): number {
   const n = Number(text.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} ${text} must be a positive integer`);
+  if (!Number.isSafeInteger(n) || n < 1) benchUsageExit('bench/pipeline.bench', `${flag} ${text} must be a positive integer`);
   return n;
 }

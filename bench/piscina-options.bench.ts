@@ -10,14 +10,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { defaultPoolSettings, POOL_ATOMICS, type PoolSettings } from '../src/pipeline/pool-settings.js';
 import { defaultRunOptions, type RunOptions } from '../src/pipeline/run-options.js';
 import { runThreaded } from '../src/pipeline/threaded-run.js';
 import { RunLifecycle } from '../src/pipeline/run-events.js';
+import { benchArgs, benchUsageExit } from '../src/benchmarks/bench-cli.js';
 
-const { values: opts } = parseArgs({
+const { values: opts } = benchArgs('bench/piscina-options.bench', {
   options: {
     calls: { type: 'string', default: '3000' },
     repeats: { type: 'string', default: '5' },
@@ -29,7 +29,7 @@ const { values: opts } = parseArgs({
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} ${JSON.stringify(v)} must be a positive integer`);
+  if (!Number.isInteger(n) || n < 1) benchUsageExit('bench/piscina-options.bench', `${name} ${JSON.stringify(v)} must be a positive integer`);
   return n;
 }
 const CALLS = positiveInt('--calls', opts.calls);

@@ -13,15 +13,15 @@
  * The escalation profile runs too (a second or two): a bench file carries it.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { allocationCheck } from '../src/benchmarks/allocation-check.js';
 import { fullConfig, type SuiteConfig } from '../src/benchmarks/config.js';
 import { REALMODE_ROW_NAMES, realmodeRows } from '../src/benchmarks/realmode-rows.js';
 import { runSuite, suiteCosts } from '../src/benchmarks/suite.js';
 import { formatSuite } from '../src/benchmarks/tables.js';
 import { serializeBenchFile } from '../src/regression/format.js';
+import { benchArgs, benchUsageExit } from '../src/benchmarks/bench-cli.js';
 
-const { values: opts } = parseArgs({
+const { values: opts } = benchArgs('bench/realmode.bench', {
   options: {
     time: { type: 'string', default: '1000' },
     batch: { type: 'string', default: '1000' },
@@ -38,7 +38,7 @@ const GC_CALLS = positiveInt('--gc-calls', opts['gc-calls']);
 
 const userFilter = opts.filter === undefined ? null : new RegExp(opts.filter);
 const names = REALMODE_ROW_NAMES.filter((n) => userFilter === null || userFilter.test(n));
-if (names.length === 0) throw new Error(`--filter ${opts.filter}: no row matches (rows: ${REALMODE_ROW_NAMES.join('; ')})`);
+if (names.length === 0) benchUsageExit('bench/realmode.bench', `--filter ${opts.filter}: no row matches (rows: ${REALMODE_ROW_NAMES.join('; ')})`);
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const config: SuiteConfig = {
   ...fullConfig(),
@@ -70,6 +70,6 @@ if (opts.json !== undefined) {
 
 function positiveInt(flag: string, text: string): number {
   const n = Number(text.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} ${text} must be a positive integer`);
+  if (!Number.isSafeInteger(n) || n < 1) benchUsageExit('bench/realmode.bench', `${flag} ${text} must be a positive integer`);
   return n;
 }

@@ -13,23 +13,23 @@
  * --json FILE    the bench file to write (required)
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { quickConfig, type SuiteConfig } from '../src/benchmarks/config.js';
 import { REALMODE_ROW_NAMES } from '../src/benchmarks/realmode-rows.js';
 import { runSuite } from '../src/benchmarks/suite.js';
 import { formatSuite } from '../src/benchmarks/tables.js';
 import { serializeBenchFile } from '../src/regression/format.js';
+import { benchArgs, benchUsageExit } from '../src/benchmarks/bench-cli.js';
 
-const { values: opts } = parseArgs({
+const { values: opts } = benchArgs('bench/slowdown.bench', {
   options: { slow: { type: 'string' }, percent: { type: 'string', default: '10' }, json: { type: 'string' } },
   strict: true,
 });
-if (opts.json === undefined) throw new Error('--json FILE is required');
+if (opts.json === undefined) benchUsageExit('bench/slowdown.bench', '--json FILE is required');
 const percent = Number(opts.percent);
-if (!(percent > 0 && percent <= 1000)) throw new Error(`--percent ${opts.percent} must be a number above 0 and at most 1000`);
+if (!(percent > 0 && percent <= 1000)) benchUsageExit('bench/slowdown.bench', `--percent ${opts.percent} must be a number above 0 and at most 1000`);
 const slow = opts.slow === undefined ? null : new RegExp(opts.slow);
 if (slow !== null && !REALMODE_ROW_NAMES.some((n) => slow.test(n))) {
-  throw new Error(`--slow ${opts.slow}: no in-thread row matches (rows: ${REALMODE_ROW_NAMES.join('; ')})`);
+  benchUsageExit('bench/slowdown.bench', `--slow ${opts.slow}: no in-thread row matches (rows: ${REALMODE_ROW_NAMES.join('; ')})`);
 }
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const config: SuiteConfig = {

@@ -12,17 +12,17 @@
  * Wall-clock figures on a shared machine: quote them with the loadavg printed first.
  */
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { runSpeedRows, speedRowNames, speedSettings } from '../src/benchmarks/speed-rows.js';
 import { textTable, formatFigure } from '../src/regression/text-table.js';
+import { benchArgs, benchUsageExit } from '../src/benchmarks/bench-cli.js';
 
-const { values: opts } = parseArgs({
+const { values: opts } = benchArgs('bench/speed.bench', {
   options: { quick: { type: 'boolean', default: false }, filter: { type: 'string' } },
   strict: true,
 });
 const filter = opts.filter === undefined ? null : new RegExp(opts.filter);
 const wanted = (name: string): boolean => filter === null || filter.test(name);
-if (!speedRowNames().some(wanted)) throw new Error(`--filter ${opts.filter ?? ''} matches no row of: ${speedRowNames().join(', ')}`);
+if (!speedRowNames().some(wanted)) benchUsageExit('bench/speed.bench', `--filter ${opts.filter ?? ''} matches no row of: ${speedRowNames().join(', ')}`);
 console.log(`speed bench (${opts.quick ? 'quick' : 'full'}), loadavg ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const out = await runSpeedRows(speedSettings(opts.quick), wanted, (line) => process.stderr.write(`${line}\n`));
 for (const line of out.lines) console.log(line);
