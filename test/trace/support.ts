@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { QemuTraceLines } from '../../src/trace/qemu-trace-lines.js';
 import { ROOT } from '../helpers.js';
 
@@ -33,4 +34,22 @@ export class LineRecorder extends QemuTraceLines {
   protected push(line: string): void {
     this.lines.push(line);
   }
+}
+
+/**
+ * Seeded-property input: one of `lines` with 1 to 4 single-character edits (insert, delete or
+ * replace) drawn from the characters a QEMU trace line is made of, so damage lands where the
+ * parsers look.
+ */
+export function damagedLines(lines: readonly string[]): fc.Arbitrary<string> {
+  const alphabet = fc.constantFrom(...'0123456789abcdefxABCDEFX =-_@.:\r\tpgiunrtscl'.split(''));
+  return fc.tuple(fc.constantFrom(...lines), fc.array(fc.tuple(fc.nat(), fc.nat(2), alphabet), { minLength: 1, maxLength: 4 }))
+    .map(([line, edits]) => {
+      let s = line;
+      for (const [p, op, ch] of edits) {
+        const i = p % (s.length + 1);
+        s = op === 0 ? s.slice(0, i) + ch + s.slice(i) : op === 1 ? s.slice(0, i) + s.slice(i + 1) : s.slice(0, i) + ch + s.slice(i + 1);
+      }
+      return s;
+    });
 }

@@ -8,7 +8,7 @@ import { FALLBACK, parseTraceBytes } from '../../src/trace/trace-bytes.js';
 import type { QemuTraceEvent } from '../../src/trace/trace-events.js';
 import { parseTraceLine } from '../../src/trace/trace-line.js';
 import { TraceReader } from '../../src/trace/trace-reader.js';
-import { SAMPLE_TRACE } from './support.js';
+import { SAMPLE_TRACE, damagedLines } from './support.js';
 
 type Outcome = { event: QemuTraceEvent | null } | { error: string };
 
@@ -104,16 +104,7 @@ test('edge forms: timestamps, both variants, 64-bit and odd numbers, the rare ev
 });
 
 test('any damage to a real line: the byte parser and the text parser agree (event or the same error)', () => {
-  const alphabet = fc.constantFrom(...'0123456789abcdefxABCDEFX =-_@.:\r\tpgiunrtscl'.split(''));
-  const damaged = fc.tuple(fc.constantFrom(...SAMPLE_LINES.slice(0, 2000)), fc.array(fc.tuple(fc.nat(), fc.nat(2), alphabet), { minLength: 1, maxLength: 4 }))
-    .map(([line, edits]) => {
-      let s = line;
-      for (const [p, op, ch] of edits) {
-        const i = p % (s.length + 1);
-        s = op === 0 ? s.slice(0, i) + ch + s.slice(i) : op === 1 ? s.slice(0, i) + s.slice(i + 1) : s.slice(0, i) + ch + s.slice(i + 1);
-      }
-      return s;
-    });
+  const damaged = damagedLines(SAMPLE_LINES.slice(0, 2000));
   fc.assert(fc.property(damaged, same), { seed: 0x7ace_b17e, numRuns: 3000 });
 });
 

@@ -27,7 +27,7 @@ import { replayRecords, replayVerified } from '../../src/events/replay.js';
 import type { Mode } from '../../src/papr/tiers.js';
 import { defaultRunOptions } from '../../src/pipeline/run-options.js';
 import { runThreaded } from '../../src/pipeline/threaded-run.js';
-import { SAMPLE_TRACE, tempDir } from './support.js';
+import { SAMPLE_TRACE, damagedLines, tempDir } from './support.js';
 
 const TRACES = ['qemu-7.2-pseries-ddw-off.log', 'qemu-7.2-ddw-synthetic.log', 'qemu-7.2-liobn64-synthetic.log'].map((n) => join(ROOT, 'test', 'data', 'traces', n));
 const RAM = Number(defaultMachineConfig().ramBytes);
@@ -140,16 +140,7 @@ test('every line of the sample trace and seeded random damages of them: a hot li
   let taken = 0;
   for (const line of lines) if (hotAgrees(line)) taken++;
   assert.is(taken, 10_530);
-  const alphabet = fc.constantFrom(...'0123456789abcdefxABCDEFX =-_@.:\r\tpgiunrtscl'.split(''));
-  const damaged = fc.tuple(fc.constantFrom(...lines.slice(0, 2000)), fc.array(fc.tuple(fc.nat(), fc.nat(2), alphabet), { minLength: 1, maxLength: 4 }))
-    .map(([line, edits]) => {
-      let s = line;
-      for (const [p, op, ch] of edits) {
-        const i = p % (s.length + 1);
-        s = op === 0 ? s.slice(0, i) + ch + s.slice(i) : op === 1 ? s.slice(0, i) + s.slice(i + 1) : s.slice(0, i) + ch + s.slice(i + 1);
-      }
-      return s;
-    });
+  const damaged = damagedLines(lines.slice(0, 2000));
   fc.assert(fc.property(damaged, (line) => {
     hotAgrees(line);
   }), { seed: 0x40_7ace, numRuns: 3000 });
