@@ -33,7 +33,7 @@ import { HOP_TO_USER, hopSummaries, recordHop } from './hop-times.js';
 import { sharedClockMs } from '../shared-memory/shared-clock.js';
 import { RunLifecycle } from './run-events.js';
 import { RunMachine } from './run-machine.js';
-import type { RunOptions } from './run-options.js';
+import { checkRunOptions, type RunOptions } from './run-options.js';
 import type { RunResult } from './run-result.js';
 import { userspaceStep } from './steps.js';
 import type { VcpuTotals } from './vcpu.js';
@@ -60,9 +60,25 @@ export async function runThreaded(
   const ps: PoolSettings = {
     threads: options.poolThreads, atomics: options.poolAtomics, concurrentTasksPerWorker: options.poolTasksPerWorker, ...pool,
   };
-  const m = new RunMachine(options);
-  observe?.(m.stream.events$);
+  checkRunOptions(options);
+  if (ps.threads > MAX_POOL_SERVERS) throw new RangeError(`pool threads ${ps.threads} must be at most ${MAX_POOL_SERVERS}`);
   const n = options.vcpus;
+  // The vCPU threads start first: a thread's start-up (Node's and the modules', ~100 ms) then
+  // overlaps the machine's set-up here (a trace's pre-scan, the shared memory, the pool); each
+  // gets its setup by message once the machine exists (vcpu-worker.ts).
+  const workers = Array.from({ length: n }, () => new Worker(new URL('./vcpu-worker.js', import.meta.url)));
+  /** A set-up that failed: the booting threads are stopped before the error goes on. */
+  const abandon = async (e: unknown): Promise<unknown> => {
+    await Promise.all(workers.map((w) => w.terminate()));
+    return e;
+  };
+  let m: RunMachine;
+  try {
+    m = new RunMachine(options);
+  } catch (e) {
+    throw await abandon(e);
+  }
+  observe?.(m.stream.events$);
   const control = new SharedArrayBuffer(4 * (1 + n));
   const controlWords = new Int32Array(control);
   const faults = new SharedArrayBuffer(16);
@@ -73,16 +89,20 @@ export async function runThreaded(
     shared: m.shared, ring: m.ring, frames: m.frames, firstTier: m.firstTier, costs: options.costs,
     faults, crashAtWrite: options.crashPoolAtWrite, vcpus: n, handOff,
   };
-  if (ps.threads > MAX_POOL_SERVERS) throw new RangeError(`pool threads ${ps.threads} must be at most ${MAX_POOL_SERVERS}`);
-  const piscina = new Piscina<ServeTask, number>({
-    filename: new URL('./pool-worker.js', import.meta.url).href,
-    workerData: poolSetup,
-    minThreads: ps.threads,
-    maxThreads: ps.threads,
-    atomics: ps.atomics,
-    concurrentTasksPerWorker: ps.concurrentTasksPerWorker,
-    idleTimeout: 60_000,
-  });
+  let piscina: Piscina<ServeTask, number>;
+  try {
+    piscina = new Piscina<ServeTask, number>({
+      filename: new URL('./pool-worker.js', import.meta.url).href,
+      workerData: poolSetup,
+      minThreads: ps.threads,
+      maxThreads: ps.threads,
+      atomics: ps.atomics,
+      concurrentTasksPerWorker: ps.concurrentTasksPerWorker,
+      idleTimeout: 60_000,
+    });
+  } catch (e) {
+    throw await abandon(e);
+  }
   // A stop (signal, failed log): the vCPUs see it between calls and finish early (vcpu-worker.ts).
   lifecycle.on('stop', () => {
     Atomics.store(controlWords, 0, STOP_CALLS);
@@ -227,7 +247,6 @@ export async function runThreaded(
     }
   };
 
-  const workers: Worker[] = [];
   let fail: (e: Error) => void = () => undefined;
   const allDone = new Promise<void>((resolve, reject) => {
     fail = (e: Error): void => {
@@ -240,7 +259,8 @@ export async function runThreaded(
         workload: options.workload, workloadParams: options.workloadParams, seed: options.seed, calls: options.calls, costs: options.costs, control,
         handOff,
       };
-      const w = new Worker(new URL('./vcpu-worker.js', import.meta.url), { workerData: setup });
+      const w = workers[v]!;
+      w.postMessage(setup);
       w.on('message', (msg: VcpuMessage) => {
         totals[msg.totals.vcpu] = msg.totals;
         lifecycle.emit('vcpu-finished', msg.totals);
@@ -253,7 +273,6 @@ export async function runThreaded(
       w.on('exit', (code) => {
         if (totals[v] === undefined) fail(new Error(`vCPU ${v} thread exited with code ${code} before finishing`));
       });
-      workers.push(w);
     }
   });
 

@@ -4,7 +4,7 @@
  * rung), and this thread waits on its frame until whichever tier answers: polling it for a
  * short adaptive window, then sleeping (halt-poll.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { RH_TAIL } from '../events/layout.js';
 import { EventRing } from '../events/ring.js';
 import { F_HOP_F64, F_SLEEPING, F_STATE, F_WALL_F64 } from '../shared-memory/frame-slots.js';
@@ -23,9 +23,11 @@ export interface VcpuWorkerSetup extends VcpuSetup {
 
 export type VcpuMessage = { readonly type: 'done'; readonly totals: Vcpu['totals'] };
 
-const setup = workerData as VcpuWorkerSetup;
 const port = parentPort;
 if (port === null) throw new Error('vcpu-worker must run as a worker thread');
+// Started before the run's machine exists, so that this start-up overlaps the main thread's
+// set-up (threaded-run.ts): the setup comes as the first message.
+const setup = await new Promise<VcpuWorkerSetup>((resolve) => port.once('message', resolve));
 const control = new Int32Array(setup.control);
 const v = new Vcpu(setup);
 const ring = new EventRing(setup.ring);
