@@ -8,6 +8,8 @@ export const FRAME_DONE = 2;
 export const FRAME_KERNEL_BUSY = 3;
 /** Queued for the userspace step on the main thread. */
 export const FRAME_USER = 4;
+/** Queued by the vCPU for the main thread, which runs the kernel step's pass-through first (mode userspace). */
+export const FRAME_USER_ENTRY = 5;
 
 /** vCPU control word 0 (vcpu-worker.ts): 0 wait, 1 go, STOP_CALLS make no more calls (the run is being stopped). */
 export const STOP_CALLS = 2;

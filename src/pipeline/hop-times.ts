@@ -14,8 +14,10 @@ export const HOP_TO_POOL = 0;
 export const HOP_TO_USER = 1;
 /** The pool or the main thread answered; the vCPU saw the answer. */
 export const HOP_TO_VCPU = 2;
-const HOPS = 3;
-export const HOP_NAMES = ['vCPU -> pool', 'pool -> userspace', 'answer -> vCPU'] as const;
+/** Mode userspace (no in-kernel table): the vCPU queued the call for the userspace step; the main thread picked it up. */
+export const HOP_VCPU_TO_USER = 3;
+const HOPS = 4;
+export const HOP_NAMES = ['vCPU -> pool', 'pool -> userspace', 'answer -> vCPU', 'vCPU -> userspace'] as const;
 
 /** Histogram buckets per doubling of the time (about 9% wide each); bucket 0 holds everything under 1 ns. */
 const PER_OCTAVE = 8;

@@ -6,8 +6,10 @@
  * what it did: the entry, every escalation with its reason, every table write, one completion.
  *
  * As in KVM every call that leaves real mode passes the kernel step, which alone exits to
- * userspace: in mode userspace it handles nothing (there is no in-kernel table) but the call
- * still pays its hop.
+ * userspace: in mode userspace it handles nothing (there is no in-kernel table) but logs what
+ * real mode could not and adds the kernel entry's modelled cost. That pass-through cannot
+ * sleep for anything, so the threaded pipeline runs it on the main thread just before the
+ * userspace step (vcpu-worker.ts) rather than paying a pool hop for it.
  */
 import { F_OPCODE, F_OUT_HI, F_OUT_LO, F_REASON, F_RET, F_SEQ, F_TIER, F_VCPU, clearFrameOutputs } from '../papr/frame.js';
 import { F_ATTEMPT, F_CLOCK_F64, F_COST_F64, F_PENDING, F_PENDING_REASON, F_WALL_F64 } from '../shared-memory/frame-slots.js';

@@ -26,16 +26,16 @@ import { unlock } from '../shared-memory/lock.js';
 import type { PoolSetup, ServeTask } from './pool-worker.js';
 import type { PoolSettings } from './pool-settings.js';
 import { defaultUserLoopSettings, type UserLoopSettings } from './user-loop.js';
-import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER, STOP_CALLS } from './frame-states.js';
+import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER, FRAME_USER_ENTRY, STOP_CALLS } from './frame-states.js';
 import { watchCores } from './core-watch.js';
 import { allocateHandOff, H_CROWDED, H_POOL_BELL, H_SERVER, H_STOP, H_USER_BELL, H_USER_SLEEPERS, handOffPoll, MAX_POOL_SERVERS, ringBell } from './hand-off.js';
-import { HOP_TO_USER, hopSummaries, recordHop } from './hop-times.js';
+import { HOP_TO_USER, HOP_VCPU_TO_USER, hopSummaries, recordHop } from './hop-times.js';
 import { sharedClockMs } from '../shared-memory/shared-clock.js';
 import { RunLifecycle } from './run-events.js';
 import { RunMachine } from './run-machine.js';
 import { checkRunOptions, type RunOptions } from './run-options.js';
 import type { RunResult } from './run-result.js';
-import { userspaceStep } from './steps.js';
+import { STEP_NEXT, kernelStep, userspaceStep } from './steps.js';
 import type { VcpuTotals } from './vcpu.js';
 import type { VcpuMessage, VcpuWorkerSetup } from './vcpu-worker.js';
 
@@ -184,10 +184,13 @@ export async function runThreaded(
     let served = 0;
     for (let v = 0; v < n; v++) {
       const { f, fd } = frames[v]!;
-      if (Atomics.load(f, F_STATE) !== FRAME_USER) continue;
-      recordHop(hopTimes, HOP_TO_USER, fd[F_HOP_F64] as number);
+      const state = Atomics.load(f, F_STATE);
+      if (state !== FRAME_USER && state !== FRAME_USER_ENTRY) continue;
+      recordHop(hopTimes, state === FRAME_USER ? HOP_TO_USER : HOP_VCPU_TO_USER, fd[F_HOP_F64] as number);
       mainPoll.handedOffAt(fd[F_HOP_F64] as number);
-      userspaceStep(m.main, m.qemu, m.hcalls, f, fd);
+      // Straight from the vCPU (mode userspace): the kernel step only passes it on (logging
+      // what real mode could not, adding the kernel entry's cost).
+      if (state !== FRAME_USER_ENTRY || kernelStep(m.main, m.firstTier, f, fd) === STEP_NEXT) userspaceStep(m.main, m.qemu, m.hcalls, f, fd);
       answer(v);
       served++;
     }

@@ -3,13 +3,19 @@
  * real mode gives up is queued in its frame for the virtual-mode pool (the pool's doorbell
  * rung), and this thread waits on its frame until whichever tier answers: polling it for a
  * short adaptive window, then sleeping (halt-poll.ts).
+ *
+ * In mode userspace there is no in-kernel table: the kernel step would only pass the call on
+ * (steps.ts), so the call is queued for the userspace step on the main thread directly, which
+ * runs that pass-through itself. In KVM too the exit to userspace is taken on the vCPU's own
+ * host thread; a pool thread in between would only add a hop, not a path or a modelled cost.
  */
 import { parentPort } from 'node:worker_threads';
 import { RH_TAIL } from '../events/layout.js';
 import { EventRing } from '../events/ring.js';
 import { F_HOP_F64, F_SLEEPING, F_STATE, F_WALL_F64 } from '../shared-memory/frame-slots.js';
-import { FRAME_DONE, FRAME_KERNEL, FRAME_LOCAL, STOP_CALLS } from './frame-states.js';
-import { H_POOL_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
+import { FRAME_DONE, FRAME_KERNEL, FRAME_LOCAL, FRAME_USER_ENTRY, STOP_CALLS } from './frame-states.js';
+import { TIER_USERSPACE } from '../papr/tiers.js';
+import { H_POOL_BELL, H_USER_BELL, handOffPoll, ringBell, type HandOffSetup } from './hand-off.js';
 import { HOP_TO_VCPU, recordHop } from './hop-times.js';
 import { sharedClockMs } from '../shared-memory/shared-clock.js';
 import { STEP_NEXT, wallNowMs } from './steps.js';
@@ -35,6 +41,10 @@ const f = v.f;
 const words = new Int32Array(setup.handOff.words);
 const poll = handOffPoll(setup.handOff, words);
 const hopTimes = new Int32Array(setup.handOff.hopTimes);
+/** Where a call that leaves this thread is queued, and whose doorbell is rung. */
+const toUser = setup.firstTier === TIER_USERSPACE;
+const queued = toUser ? FRAME_USER_ENTRY : FRAME_KERNEL;
+const bell = toUser ? H_USER_BELL : H_POOL_BELL;
 
 /**
  * Keep the ring from filling: outside any hypercall, wait while it is more than half full.
@@ -54,8 +64,8 @@ for (let seq = 0; seq < setup.calls; seq++) {
   if (v.begin(seq) === STEP_NEXT) {
     v.fd[F_WALL_F64] = wallNowMs();
     v.fd[F_HOP_F64] = sharedClockMs();
-    Atomics.store(f, F_STATE, FRAME_KERNEL);
-    ringBell(words, H_POOL_BELL);
+    Atomics.store(f, F_STATE, queued);
+    ringBell(words, bell);
     poll.waitFor(f, F_STATE, FRAME_DONE, f, F_SLEEPING);
     recordHop(hopTimes, HOP_TO_VCPU, v.fd[F_HOP_F64] as number);
     poll.handedOffAt(v.fd[F_HOP_F64] as number);

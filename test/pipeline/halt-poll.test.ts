@@ -13,7 +13,7 @@ import { crowded } from '../../src/pipeline/core-watch.js';
 import { HaltPoll, MAX_POLL_US, POLL_GROW_START_NS } from '../../src/shared-memory/halt-poll.js';
 import { sharedClockMs } from '../../src/shared-memory/shared-clock.js';
 import { checkRunOptions, defaultRunOptions } from '../../src/pipeline/run-options.js';
-import { HOP_TO_USER } from '../../src/pipeline/hop-times.js';
+import { HOP_VCPU_TO_USER } from '../../src/pipeline/hop-times.js';
 import { runThreaded } from '../../src/pipeline/threaded-run.js';
 import type { UserLoopSettings } from '../../src/pipeline/user-loop.js';
 import type { Mode } from '../../src/papr/tiers.js';
@@ -176,7 +176,7 @@ test('polling off and on, main thread waiting either way: the same modelled figu
       assert.equal(tables(on), tables(off), `${what}: final tables`);
     }
     if (mode !== 'realmode') assert.ok(Object.values(off.f.answeredBy).reduce((a, b) => a + b, 0) === 1200);
-    if (mode === 'userspace') assert.is(off.r.hops?.[HOP_TO_USER]!.count, 1200, 'every call of mode userspace made the hop to the main thread');
+    if (mode === 'userspace') assert.is(off.r.hops?.[HOP_VCPU_TO_USER]!.count, 1200, 'every call of mode userspace made the hop from its vCPU to the main thread');
   }
 });
 
