@@ -46,8 +46,11 @@ export interface StepContext {
 /** Frames hold Float64 fields; a frame's Float64 view has FRAME_WORDS / 2 slots. */
 export type FrameF64 = Float64Array;
 
+/** performance.timeOrigin is a getter that makes a new number on every read: read it once. */
+const TIME_ORIGIN_MS = performance.timeOrigin;
+
 export function wallNowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN_MS + performance.now();
 }
 
 /**
