@@ -25,10 +25,31 @@ function joinNegativeValues(argv: readonly string[], options: Options): string[]
   return out;
 }
 
+/**
+ * An option that takes one value, given twice with different values (`--calls 10 --calls 20`,
+ * `--threshold 5% --threshold 50%`): parseArgs would keep the last silently, which can turn
+ * a CI gate off or write a file the user did not expect; refuse it instead.
+ */
+function refuseRepeats(command: string, tokens: readonly { kind: string; name?: string; value?: string | undefined; rawName?: string }[], options: Options): void {
+  const seen = new Map<string, string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined || t.value === undefined) continue;
+    const o = options[t.name];
+    if (o === undefined || o.type !== 'string' || o.multiple === true) continue;
+    const before = seen.get(t.name);
+    if (before !== undefined && before !== t.value) {
+      throw new UsageError(`${command}: --${t.name} is given twice (${JSON.stringify(before)} and ${JSON.stringify(t.value)}): give it once`);
+    }
+    seen.set(t.name, t.value);
+  }
+}
+
 /** parseArgs with the conventions above; a parse problem is a UsageError of one line. */
 export function parseCommandArgs<T extends Options>(command: string, argv: readonly string[], options: T): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>> {
   try {
-    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true, tokens: true });
+    refuseRepeats(command, parsed.tokens, options);
+    return { values: parsed.values, positionals: parsed.positionals };
   } catch (e) {
     if (e instanceof TypeError && 'code' in e && typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
       // Node's text spans lines and suggests quoting; keep its first sentence, name the command.

@@ -3,7 +3,6 @@
  * of what in-kernel handling buys, with the held-out published figures beside the predictions.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { gainHtml } from '../gain/html-report.js';
 import { gainReport, gainText } from '../gain/gain-report.js';
 import { runGain } from '../gain/run-gain.js';
@@ -14,6 +13,9 @@ import { parseWorkloadArg, workloadByName } from '../workload/registry.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { pamuBesideGain, pamuBesideText, PAMU_GAIN_WORKLOADS } from '../host/pamu/gain-beside.js';
 import { defaultMachineConfig } from '../pipeline/machine-config.js';
+import { OutputWriteError } from '../events/write-error.js';
+import { parseCommandArgs } from './args.js';
+import { checkOutputs } from './output-paths.js';
 import { UsageError } from './usage-error.js';
 
 const GAIN_DEFAULT_CALLS = 5000;
@@ -66,14 +68,15 @@ function costTables(overrides: readonly string[]): Record<Cpu, CostTable> {
 }
 
 export async function gainCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: {
-      workload: { type: 'string' }, trace: { type: 'string' }, vcpus: { type: 'string' }, calls: { type: 'string' },
-      seed: { type: 'string' }, cost: { type: 'string', multiple: true }, json: { type: 'boolean' }, html: { type: 'string' },
-    },
+  const { values, positionals } = parseCommandArgs('gain', argv, {
+    workload: { type: 'string' }, trace: { type: 'string' }, vcpus: { type: 'string' }, calls: { type: 'string' },
+    seed: { type: 'string' }, cost: { type: 'string', multiple: true }, json: { type: 'boolean' }, html: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`gain takes no arguments, got ${positionals.join(' ')}`);
+  // Before the work: the HTML file can be written and is not the trace being read.
+  if (values.html !== undefined) {
+    checkOutputs([{ option: '--html', path: values.html }], values.trace === undefined ? [] : [{ option: '--trace', path: values.trace, what: 'the trace being replayed' }]);
+  }
   if (values.trace !== undefined && values.workload !== undefined) {
     throw new UsageError(`--trace ${values.trace} and --workload ${values.workload} both choose the workload: give one`);
   }
@@ -110,7 +113,12 @@ export async function gainCommand(argv: string[], out: (line: string) => void): 
     if (pamu !== null) for (const line of pamuBesideText(pamu, workload, 'POWER8 cost table')) out(line);
   }
   if (values.html !== undefined) {
-    writeFileSync(values.html, await gainHtml(report));
+    const html = await gainHtml(report);
+    try {
+      writeFileSync(values.html, html);
+    } catch (e) {
+      throw new OutputWriteError('HTML report', values.html, e);
+    }
     if (values.json !== true) out(`HTML report: ${values.html}`);
   }
   return 0;

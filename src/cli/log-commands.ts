@@ -46,6 +46,7 @@ export function readLog(path: string, sinks: readonly RecordSink[] = [], onEvent
 function onePath(argv: string[], command: string, options: NonNullable<ParseArgsConfig['options']>): { path: string; values: Record<string, unknown> } {
   const { values, positionals } = parseCommandArgs(command, argv, options);
   if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one log file (tcesim ${command} LOG${command === 'replay' ? ' [--verify]' : ''})`);
+  if (positionals[0] === '') throw new UsageError(`${command} needs a log file name, got an empty one`);
   return { path: positionals[0] as string, values };
 }
 

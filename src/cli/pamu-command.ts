@@ -5,7 +5,6 @@
  * rule broken and the errno, exit 2: the same as any misuse of the command line.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { buildPamuContainer, type PamuContainerLayout } from '../host/pamu/container-layout.js';
 import { guestPamuLayout } from '../host/pamu/guest-layout.js';
 import { LayoutFileError, parsePamuLayout } from '../host/pamu/layout-file.js';
@@ -17,6 +16,7 @@ import { isMode, MODES } from '../papr/tiers.js';
 import { defaultCosts } from '../pipeline/costs.js';
 import { defaultMachineConfig } from '../pipeline/machine-config.js';
 import { parseWorkloadArg } from '../workload/registry.js';
+import { parseCommandArgs } from './args.js';
 import { UsageError } from './usage-error.js';
 
 /** The workloads of a passed-through device that PAMU serves as well as sPAPR TCE. */
@@ -176,9 +176,8 @@ function workloadCommand(path: string | undefined, layout: PamuContainerLayout |
 }
 
 export function pamuCommand(argv: string[], out: (line: string) => void): number {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { workload: { type: 'string' }, mode: { type: 'string' }, vcpus: { type: 'string' }, calls: { type: 'string' }, seed: { type: 'string' } },
+  const { values, positionals } = parseCommandArgs('pamu', argv, {
+    workload: { type: 'string' }, mode: { type: 'string' }, vcpus: { type: 'string' }, calls: { type: 'string' }, seed: { type: 'string' },
   });
   if (positionals.length > 1) throw new UsageError(`pamu takes at most one layout file, got ${positionals.join(' ')}`);
   const path = positionals[0];

@@ -37,8 +37,8 @@ Usage:
   tcesim --version             the version
 
 Exit codes: 0 done; 1 a failure the command reports (a regression, a failed replay, an output
-that could not be written, an unfinished log); 2 misuse or bad input; 130/143 a run stopped by
-SIGINT/SIGTERM (its report is printed, marked unfinished).`;
+that could not be written, an unfinished log); 2 misuse or bad input; 130/143/129 a run stopped by
+SIGINT/SIGTERM/SIGHUP (its report is printed, marked unfinished).`;
 
 const START_HELP = `tcesim start
 
@@ -57,8 +57,19 @@ function version(): string {
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
+/**
+ * A message as one printable line: messages can quote a file's bytes (JSON.parse's text quotes
+ * the start of a binary file given as JSON), and a newline, a NUL or a terminal escape in them
+ * would break the one-line rule or the user's terminal. Control characters become \xNN.
+ */
+function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Runs a command line and returns its exit code; misuse is one line on err and exit code 2. */
-export async function runCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function runCli(argv: string[], out: (line: string) => void, errLine: (line: string) => void): Promise<number> {
+  const err = (line: string): void => errLine(oneLine(line));
   const [command, ...rest] = argv;
   try {
     if (command !== undefined && HELPS[command] !== undefined && wantsHelp(rest)) {
@@ -130,7 +141,7 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
     }
     // A bug: one line, the stack only when asked for.
     err(`tcesim: internal error: ${e instanceof Error ? e.message : String(e)} (TCESIM_DEBUG=1 shows where)`);
-    if (process.env['TCESIM_DEBUG'] === '1' && e instanceof Error && e.stack !== undefined) err(e.stack);
+    if (process.env['TCESIM_DEBUG'] === '1' && e instanceof Error && e.stack !== undefined) errLine(e.stack);
     return 1;
   }
 }

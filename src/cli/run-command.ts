@@ -24,7 +24,7 @@ import { formatTableMove } from '../report/trace-report.js';
 import { formatTraceRunCounts, traceRunCounts } from '../trace/trace-run-counts.js';
 import { QEMU_EVENTS_PARAM, qemuEventsOf } from '../workload/qemu-events.js';
 import type { TraceAnswerCheck } from '../trace/trace-answer-check.js';
-import { OutputWriteError } from '../events/write-error.js';
+import { OutputWriteError, systemErrorText } from '../events/write-error.js';
 
 const d0 = defaultRunOptions();
 
@@ -73,6 +73,8 @@ function intOption(name: string, value: string | undefined, fallback: number): n
   if (value === undefined) return fallback;
   // A negative number is read as one, so the range check below names the bound it breaks.
   if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a non-negative integer`);
+  // Beyond 2^53 the number read is not the one typed: name the value as typed.
+  if (!Number.isSafeInteger(Number(value))) throw new UsageError(`--${name} ${value} is too large`);
   return Number(value);
 }
 
@@ -84,10 +86,17 @@ function costsFrom(values: { cost?: string[]; costs?: string }): CostTable {
   try {
     if (values.costs !== undefined) {
       let parsed: unknown;
+      if (values.costs === '') throw new UsageError('--costs needs a file name, got an empty one');
+      let text: string;
       try {
-        parsed = JSON.parse(readFileSync(values.costs, 'utf8'));
+        text = readFileSync(values.costs, 'utf8');
       } catch (e) {
-        throw new UsageError(`--costs ${values.costs}: ${e instanceof Error ? e.message : String(e)}`);
+        throw new UsageError(`--costs ${values.costs}: cannot read it: ${systemErrorText(e)}`);
+      }
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new UsageError(`--costs ${values.costs}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--costs ${values.costs}: not a JSON object`);
       costs = withCosts(costs, parsed as Record<string, unknown>, values.costs);
@@ -220,7 +229,7 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
   } catch (e) {
     if (e instanceof RangeError) {
       // Name the option as it was typed.
-      throw new UsageError(e.message.replace(/^(vcpus|calls|seed|crash-pool-at-write) /, '--$1 ').replace(/^pool threads /, '--pool-threads ')
+      throw new UsageError(e.message.replace(/^(vcpus|calls|seed|crash-pool-at-write|poll-us) /, '--$1 ').replace(/^pool threads /, '--pool-threads ')
         .replace(/^pool tasks per worker /, '--pool-tasks ').replace(/^ring records /, '--ring: ring records '));
     }
     throw e;
@@ -257,12 +266,14 @@ function progressReporter(lifecycle: RunLifecycle, stream: NodeJS.WriteStream): 
   return () => stream.write('\r\x1b[K');
 }
 
-const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+// SIGHUP too: a closed terminal or ssh session, or a CI runner cancelling the job, would otherwise
+// kill the run with no report and an unfinished log.
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /**
- * While a threaded run goes on, SIGINT and SIGTERM stop it cleanly: the vCPUs make no more
+ * While a threaded run goes on, SIGINT, SIGTERM and SIGHUP stop it cleanly: the vCPUs make no more
  * calls, the calls in flight finish, the log is drained, completed and closed, and the report
- * of what was done is printed marked unfinished (exit 130 / 143). A second signal quits at once.
+ * of what was done is printed marked unfinished (exit 130 / 143 / 129). A second signal quits at once.
  */
 function stopOnSignals(lifecycle: RunLifecycle, err: (line: string) => void): { received: () => string | null; remove: () => void } {
   let received: string | null = null;

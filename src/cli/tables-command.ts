@@ -4,9 +4,9 @@
  * table), and the difference between two runs' final tables, so two modes or two builds can be
  * shown to end in the same state.
  */
-import { parseArgs } from 'node:util';
 import { tableKey, type TableKey } from '../events/replay.js';
 import { readLog } from './log-commands.js';
+import { parseCommandArgs } from './args.js';
 import { UsageError } from './usage-error.js';
 
 export const TABLES_HELP = `tcesim tables LOG
@@ -60,7 +60,7 @@ function sortedKeys(keys: Iterable<TableKey>): TableKey[] {
 }
 
 export function tablesCommand(argv: string[], out: (line: string) => void): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { diff: { type: 'boolean' } } });
+  const { values, positionals } = parseCommandArgs('tables', argv, { diff: { type: 'boolean' } });
   if (values.diff === true) {
     if (positionals.length !== 2) throw new UsageError('tables --diff needs two log files (tcesim tables --diff LOG_A LOG_B)');
     return diffCommand(positionals[0] as string, positionals[1] as string, out);

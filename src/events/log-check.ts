@@ -11,6 +11,7 @@
  * each vCPU's recorded total matches its calls in the log.
  */
 import { H_GET_TCE, H_PUT_TCE } from '../papr/hcalls.js';
+import { isMode, MODES } from '../papr/tiers.js';
 import { LogFormatError } from './decode.js';
 import type { RecordSink } from './drain.js';
 import type { TcesimEvent } from './events.js';
@@ -59,6 +60,9 @@ export interface ReadOptions {
   readonly progress?: ((done: number, total: number) => void) | undefined;
 }
 
+/** A record names its thread in 16 bits (layout.ts, THREAD_* << 16 | id): no log has more vCPUs. */
+const MAX_LOG_VCPUS = 0xffff;
+
 function description(metadata: unknown, path: string): RunDescriptionFields {
   if (typeof metadata !== 'object' || metadata === null) throw new LogFormatError(`${path}: the log's run description is not an object`);
   const r = metadata as Record<string, unknown>;
@@ -71,7 +75,13 @@ function description(metadata: unknown, path: string): RunDescriptionFields {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new LogFormatError(`${path}: the run description's ${k} is not an integer >= ${min}`);
     return v;
   };
-  return { mode: str('mode'), workload: str('workload'), vcpus: int('vcpus', 1), calls: int('calls', 0), seed: int('seed', 0) };
+  const mode = str('mode');
+  // Checked, because the report prints it and sizes its per-vCPU state by it: a corrupt header
+  // is refused here, not reported from.
+  if (!isMode(mode)) throw new LogFormatError(`${path}: the run description's mode ${JSON.stringify(mode)} is not one of ${MODES.join(', ')}`);
+  const vcpus = int('vcpus', 1);
+  if (vcpus > MAX_LOG_VCPUS) throw new LogFormatError(`${path}: the run description's vcpus ${vcpus} is more than a log can name (${MAX_LOG_VCPUS})`);
+  return { mode, workload: str('workload'), vcpus, calls: int('calls', 0), seed: int('seed', 0) };
 }
 
 /** Per-vCPU bookkeeping of the checks. */

@@ -5,7 +5,7 @@
  * buffer reused for every block. Only whole records are read: bytes after the last whole
  * record (a run killed mid-write) are counted and ignored, as every reader does.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { LogFormatError } from '../events/decode.js';
 import { RECORD_BYTES, RECORD_WORDS } from '../events/layout.js';
 import { LOG_MAGIC, logVersionError } from '../events/log-file.js';
@@ -22,6 +22,15 @@ export interface RecordBlock {
   readonly first: number;
 }
 
+/** What a path that is not a regular file is ("a pipe (FIFO)"), or null for a regular file or a folder (open says EISDIR). */
+function notAFile(s: Stats): string | null {
+  if (s.isFIFO()) return 'a pipe (FIFO)';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isSocket()) return 'a socket';
+  return null;
+}
+
 export class LogStream {
   private fd: number;
   /** The run description from the header (JSON). */
@@ -34,6 +43,10 @@ export class LogStream {
 
   /** Open a log and read its header; a file that is not a tcesim log is a LogFormatError naming it. */
   constructor(readonly path: string) {
+    // A log is read at known offsets (twice, for some commands): a pipe, a FIFO or a device
+    // cannot be, and opening a FIFO would wait for a writer forever. Say so before opening.
+    const kind = notAFile(statSync(path));
+    if (kind !== null) throw new LogFormatError(`${path}: is ${kind}, not a log file (give the log's file; a log cannot be read from a pipe)`);
     this.fd = openSync(path, 'r');
     try {
       const size = fstatSync(this.fd).size;

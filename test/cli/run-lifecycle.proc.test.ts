@@ -38,7 +38,7 @@ test('a file-size limit reached mid-run: one line, the run stops, the records be
   assert.match(rep.stdout, /^UNFINISHED RUN: the log ends before the run did/);
 });
 
-async function stopWith(signal: 'SIGINT' | 'SIGTERM', code: number): Promise<void> {
+async function stopWith(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', code: number): Promise<void> {
   const log = join(dir, `${signal}.tcelog`);
   const child = startTcesim(['run', '--calls', '50000000', '--vcpus', '2', '--log', log]);
   let stdout = '';
@@ -75,6 +75,10 @@ test('SIGINT stops a run: no more calls, the log closed whole, the report marked
 
 test('SIGTERM does the same with exit 143', async () => {
   await stopWith('SIGTERM', 143);
+});
+
+test('SIGHUP (a closed terminal or ssh session, a cancelled CI job) does the same with exit 129', async () => {
+  await stopWith('SIGHUP', 129);
 });
 
 /** Index of the first record of `kind` at or after record `from`. */

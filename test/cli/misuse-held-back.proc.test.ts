@@ -1,0 +1,126 @@
+/**
+ * The misuse battery's second part (issue 12, "more such cases, held back, will be tried"):
+ * cases a hostile user or a CI system tries beyond those the issue lists, each of which was
+ * broken once (a stack trace, a hang, a destroyed input, a wrong exit code or a misleading
+ * line). Same rules as misuse-battery.proc.test.ts: one line naming the value or path and the
+ * cause, the documented exit code, no stack trace, no hang, no input changed.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCli } from '../../src/cli/run-cli.js';
+import { ROOT } from '../helpers.js';
+import { assertOneLineFailure, sameBytes, shell, tcesim } from './support.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tcesim-held-back-'));
+const TRACE = join(ROOT, 'test', 'data', 'traces', 'qemu-7.2-pseries-ddw-off.log');
+const BENCH = join(ROOT, 'test', 'data', 'bench');
+
+async function inProcess(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, (l) => out.push(l), (l) => err.push(l));
+  return { code, out, err };
+}
+
+/** Run every case and list every one that is not one line matching its pattern with exit 2 and nothing on stdout. */
+async function expectAll(cases: readonly (readonly [string[], RegExp])[]): Promise<void> {
+  const failures: string[] = [];
+  for (const [argv, message] of cases) {
+    const r = await inProcess(argv);
+    // eslint-disable-next-line no-control-regex
+    const ok = r.code === 2 && r.err.length === 1 && message.test(r.err[0]!) && !/[\u0000-\u001f]/.test(r.err[0]!) && r.out.length === 0;
+    if (!ok) failures.push(`${argv.join(' ')}: exit ${r.code}, stderr ${JSON.stringify(r.err.join(' | '))}${r.out.length > 0 ? `, ${r.out.length} lines on stdout` : ''}`);
+  }
+  assert.equal(failures, [], failures.join('\n'));
+}
+
+const good = join(dir, 'good.tcelog');
+const made = tcesim(['run', '--calls', '1000', '--vcpus', '2', '--inline', '--log', good]);
+if (made.code !== 0) throw new Error(`the test log was not made: ${made.stderr}`);
+
+/** A copy of `log` whose run description (the header's JSON) is edited by `edit`. */
+function withDescription(log: string, out: string, edit: (d: Record<string, unknown>) => void): string {
+  const b = readFileSync(log);
+  const len = b.readUInt32LE(16);
+  const d = JSON.parse(b.toString('utf8', 24, 24 + len)) as Record<string, unknown>;
+  edit(d);
+  const meta = Buffer.from(JSON.stringify(d));
+  const head = Buffer.from(b.subarray(0, 24));
+  head.writeUInt32LE(meta.length, 16);
+  const pad = Buffer.alloc((8 - ((24 + meta.length) % 8)) % 8);
+  writeFileSync(out, Buffer.concat([head, meta, pad, b.subarray(Math.ceil((24 + len) / 8) * 8)]));
+  return out;
+}
+
+test('held-back argument misuse: one line naming the value, exit 2, nothing written (in process)', async () => {
+  const trace = join(dir, 'trace.log');
+  writeFileSync(trace, readFileSync(TRACE));
+  mkdirSync(join(dir, 'a-folder'));
+  const binary = join(dir, 'binary.json');
+  // Bytes a JSON parser quotes back: a newline, a NUL, a terminal escape.
+  writeFileSync(binary, Buffer.from('TCE\n\x00\x1b[31mred\x07', 'latin1'));
+  const hugeVcpus = withDescription(good, join(dir, 'huge-vcpus.tcelog'), (d) => { d['vcpus'] = 1e15; });
+  const badMode = withDescription(good, join(dir, 'bad-mode.tcelog'), (d) => { d['mode'] = 'warp'; });
+  const cases: [string[], RegExp][] = [
+    // A value option given twice: the last no longer wins silently (a CI gate loosened, a file not written).
+    [['run', '--calls', '10', '--calls', '20'], /^tcesim: run: --calls is given twice \("10" and "20"\): give it once$/],
+    [['export', good, '--chrome', join(dir, 'x.json'), '--chrome=' + join(dir, 'y.json')], /^tcesim: export: --chrome is given twice/],
+    [['compare', join(BENCH, 'self-00.json'), join(BENCH, 'self-01.json'), '--threshold', '5%', '--threshold', '50%'], /^tcesim: compare: --threshold is given twice/],
+    // gain, pamu and tables follow the same argument conventions as run.
+    [['gain', '--vcpus', '-1'], /^tcesim: --vcpus "-1" must be a whole number from 1 to \d+$/],
+    [['gain', '--seed', '-1'], /^tcesim: --seed "-1" must be a whole number from 0 to/],
+    [['gain', '--bogus'], /^tcesim: gain: Unknown option '--bogus' \(see tcesim help gain\)$/],
+    [['pamu', '--workload', 'nic', '--vcpus', '-1'], /^tcesim: --vcpus "-1" must be an integer from 1 to 64$/],
+    [['pamu', '--bogus'], /^tcesim: pamu: Unknown option '--bogus' \(see tcesim help pamu\)$/],
+    [['tables', '--bogus', good], /^tcesim: tables: Unknown option '--bogus' \(see tcesim help tables\)$/],
+    // gain --html is checked before the work, and may not be the trace it reads.
+    [['gain', '--html', join(dir, 'no-such', 'g.html')], /^tcesim: --html .*g\.html: folder .*no-such does not exist$/],
+    [['gain', '--html', join(dir, 'a-folder')], /^tcesim: --html .*a-folder: is a folder, not a file$/],
+    [['gain', '--html', ''], /^tcesim: --html needs a file name/],
+    [['gain', '--trace', trace, '--calls', '5', '--html', trace], /^tcesim: --html .*trace\.log is the trace being replayed: write it elsewhere$/],
+    // A file's bytes quoted in a message stay on one printable line.
+    [['run', '--machine', binary], /^tcesim: --machine .*binary\.json: .*TCE\\x0a\\x00\\x1b\[31mred\\x07/],
+    [['conformance', binary], /^tcesim: .*binary\.json: \(file\): not valid JSON: .*\\x0a/],
+    [['pamu', binary], /^tcesim: .*binary\.json: not valid JSON \(.*\\x0a/],
+    [['compare', binary, binary], /^tcesim: .*binary\.json: not a tcesim bench file \(not valid JSON: .*\\x0a/],
+    [['run', '--costs', binary], /^tcesim: --costs .*binary\.json: not valid JSON \(.*\\x0a/],
+    // Empty names and values beyond 2^53 are named as typed.
+    [['report', ''], /^tcesim: report needs a log file name, got an empty one$/],
+    [['run', '--costs', ''], /^tcesim: --costs needs a file name, got an empty one$/],
+    [['run', '--vcpus', '99999999999999999999'], /^tcesim: --vcpus 99999999999999999999 is too large$/],
+    [['run', '--poll-us', '-1'], /^tcesim: --poll-us -1 must be an integer from 0 to/],
+    // A log whose run description is corrupt is refused, not reported from (or crashed on).
+    [['report', hugeVcpus], /^tcesim: .*huge-vcpus\.tcelog: the run description's vcpus 1000000000000000 is more than a log can name/],
+    [['replay', hugeVcpus], /huge-vcpus\.tcelog: the run description's vcpus/],
+    [['report', badMode], /^tcesim: .*bad-mode\.tcelog: the run description's mode "warp" is not one of realmode, virtmode, userspace$/],
+    [['tables', badMode], /bad-mode\.tcelog: the run description's mode "warp"/],
+  ];
+  const before = readFileSync(trace);
+  await expectAll(cases);
+  sameBytes(trace, before, 'the replayed trace');
+});
+
+test('held-back: a log that is a pipe is refused at once, not waited on or called "bad magic"', () => {
+  const fifo = join(dir, 'fifo');
+  assert.is(shell(`mkfifo ${fifo}`).code, 0, 'mkfifo');
+  for (const argv of [['report', fifo], ['replay', fifo], ['tables', fifo], ['export', fifo, '--chrome', join(dir, 'f.json')]]) {
+    assertOneLineFailure(tcesim(argv, 20_000), 2, /fifo: is a pipe \(FIFO\), not a log file/, `${argv[0]} of a FIFO`);
+  }
+  // Piped into /dev/stdin: the same, where it was "not a tcesim event log (bad magic)".
+  assertOneLineFailure(shell(`cat ${good} | $TCESIM report /dev/stdin`), 2, /\/dev\/stdin: is a pipe \(FIFO\), not a log file/, 'report /dev/stdin from a pipe');
+  // Redirected from the file itself, /dev/stdin is the file and is read.
+  assert.is(shell(`$TCESIM replay /dev/stdin < ${good}`).code, 0);
+});
+
+test('held-back: a standard output that cannot be written is one line, exit 1, not a stack trace', () => {
+  for (const line of ['$TCESIM help >/dev/full', `$TCESIM report ${good} >/dev/full`]) {
+    assertOneLineFailure(shell(line), 1, /^tcesim: cannot write the standard output: no space left on device \(ENOSPC\)$/, line);
+  }
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();
