@@ -62,7 +62,12 @@ const REPLAY_MODES: readonly Mode[] = ['realmode', 'virtmode', 'userspace'];
 export interface SpeedSettings {
   readonly repeats: number;
   readonly trips: number;
-  /** Calls per vCPU of a virtmode or userspace nic run. */
+  /**
+   * Calls of a virtmode or userspace nic run, its vCPUs together: enough that the run is
+   * mostly steady state (JIT warm-up and the first garbage collections over) when a call
+   * takes about 10 us, not so many that the futex-bound rows (poll-us 0, main waits async)
+   * make bench --quick slow.
+   */
   readonly hopCalls: number;
   /** Calls of a trace replay that leaves the vCPU thread (realmode replays the whole trace). */
   readonly replayHopCalls: number;
@@ -71,8 +76,8 @@ export interface SpeedSettings {
 
 export function speedSettings(quick: boolean): SpeedSettings {
   return quick
-    ? { repeats: 1, trips: 1000, hopCalls: 3000, replayHopCalls: 5000, traceCalls: 400_000 }
-    : { repeats: 3, trips: 4000, hopCalls: 15_000, replayHopCalls: 20_000, traceCalls: 400_000 };
+    ? { repeats: 1, trips: 1000, hopCalls: 20_000, replayHopCalls: 5000, traceCalls: 400_000 }
+    : { repeats: 3, trips: 4000, hopCalls: 60_000, replayHopCalls: 20_000, traceCalls: 400_000 };
 }
 
 export function speedRowNames(): string[] {
@@ -191,11 +196,12 @@ export async function runSpeedRows(
       if (!wanted(name) && !hopRows) continue;
       progress(name);
       const samples: number[] = [];
+      const perVcpu = Math.ceil(s.hopCalls / vcpus);
       for (let r = 0; r < s.repeats; r++) {
         // Under load the short run can take as long as the long one (no slope): try again, twice at most.
-        let { callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: s.hopCalls, pollUs }, asyncMain ? ASYNC_MAIN : {});
+        let { callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: perVcpu, pollUs }, asyncMain ? ASYNC_MAIN : {});
         for (let retry = 0; retry < 2 && !Number.isFinite(callsPerSec); retry++) {
-          ({ callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: s.hopCalls, pollUs }, asyncMain ? ASYNC_MAIN : {}));
+          ({ callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: perVcpu, pollUs }, asyncMain ? ASYNC_MAIN : {}));
         }
         if (Number.isFinite(callsPerSec)) samples.push(callsPerSec);
         if (vcpus !== 1 || pollUs !== DEFAULT_POLL_US || asyncMain) continue;
@@ -207,8 +213,8 @@ export async function runSpeedRows(
       }
       if (!wanted(name)) continue;
       // No record for a row noise left without a sample (a record needs one); the table says so.
-      if (samples.length > 0) records.push(benchmarkRecord(name, 'speed', 'calls/s', true, 100, samples, String(s.hopCalls)));
-      runRows.push([`nic ${mode}${asyncMain ? ' (main waits async)' : ''}`, String(vcpus), String(pollUs), String(s.hopCalls), samples.length > 0 ? formatFigure(median(samples)) : 'noise']);
+      if (samples.length > 0) records.push(benchmarkRecord(name, 'speed', 'calls/s', true, 100, samples, String(perVcpu)));
+      runRows.push([`nic ${mode}${asyncMain ? ' (main waits async)' : ''}`, String(vcpus), String(pollUs), String(perVcpu), samples.length > 0 ? formatFigure(median(samples)) : 'noise']);
     }
   }
   for (const mode of HOP_MODES) {
