@@ -3,7 +3,7 @@ import { LogFormatError } from '../events/decode.js';
 import { isSystemError, OutputWriteError, systemErrorText } from '../events/write-error.js';
 import { exportCheckedChromeTrace, type ChromeExportResult } from '../export/chrome-export.js';
 import { parseCommandArgs } from './args.js';
-import { checkOutputs } from './output-paths.js';
+import { checkOutputs, writesStdout } from './output-paths.js';
 import { recordProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
 
@@ -45,7 +45,7 @@ function summary(path: string, r: ChromeExportResult): string[] {
   return lines;
 }
 
-export function exportCommand(argv: string[], out: (line: string) => void): number {
+export function exportCommand(argv: string[], stdout: (line: string) => void, err: (line: string) => void): number {
   const { values, positionals } = parseCommandArgs('export', argv, { chrome: { type: 'string' }, limit: { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('export needs exactly one log file (tcesim export LOG --chrome FILE)');
   const logPath = positionals[0] as string;
@@ -53,6 +53,8 @@ export function exportCommand(argv: string[], out: (line: string) => void): numb
   if (chrome === undefined || chrome === '') throw new UsageError('export needs --chrome FILE: where to write the Chrome Trace Event JSON');
   const limit = parseLimit(values.limit);
   checkOutputs([{ option: '--chrome', path: chrome }], [{ option: 'LOG', path: logPath, what: 'the log being exported' }]);
+  // `--chrome /dev/stdout | jq`: the summary goes to stderr, so stdout holds the JSON alone.
+  const out = writesStdout([chrome]) ? err : stdout;
   let r: ChromeExportResult;
   let unfinished: string | null;
   try {

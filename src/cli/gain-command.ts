@@ -15,7 +15,7 @@ import { pamuBesideGain, pamuBesideText, PAMU_GAIN_WORKLOADS } from '../host/pam
 import { defaultMachineConfig } from '../pipeline/machine-config.js';
 import { OutputWriteError } from '../events/write-error.js';
 import { parseCommandArgs } from './args.js';
-import { checkOutputs } from './output-paths.js';
+import { checkOutputs, writesStdout } from './output-paths.js';
 import { UsageError } from './usage-error.js';
 
 const GAIN_DEFAULT_CALLS = 5000;
@@ -67,7 +67,7 @@ function costTables(overrides: readonly string[]): Record<Cpu, CostTable> {
   return out;
 }
 
-export async function gainCommand(argv: string[], out: (line: string) => void): Promise<number> {
+export async function gainCommand(argv: string[], stdout: (line: string) => void, err: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const { values, positionals } = parseCommandArgs('gain', argv, {
     workload: { type: 'string' }, trace: { type: 'string' }, vcpus: { type: 'string' }, calls: { type: 'string' },
     seed: { type: 'string' }, cost: { type: 'string', multiple: true }, json: { type: 'boolean' }, html: { type: 'string' },
@@ -80,6 +80,8 @@ export async function gainCommand(argv: string[], out: (line: string) => void): 
   if (values.trace !== undefined && values.workload !== undefined) {
     throw new UsageError(`--trace ${values.trace} and --workload ${values.workload} both choose the workload: give one`);
   }
+  // `--html /dev/stdout`: the text (or JSON) report goes to stderr, so stdout holds the HTML alone.
+  const out = writesStdout([values.html]) ? (text: string): void => { for (const l of text.split('\n')) err(l); } : stdout;
   let workload: string;
   let params: WorkloadParams;
   let vcpus: number;

@@ -4,7 +4,7 @@
  * command (the file would end up being neither), and it can be created where it is asked for.
  * A problem is one line naming the option, the path and the cause (exit 2).
  */
-import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, fstatSync, lstatSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { systemErrorText } from '../events/write-error.js';
 import { UsageError } from './usage-error.js';
@@ -25,6 +25,14 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
 /** Whether two paths name one file (same resolved path, or the same inode through links). */
 function sameFile(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
@@ -38,8 +46,20 @@ function isDevice(path: string): boolean {
   return statOrNull(path)?.isCharacterDevice() === true;
 }
 
-function checkCreatable(o: PathArg): void {
+/** The error code of stat(path), or null when it succeeds. */
+function statError(path: string): string | null {
+  try {
+    statSync(path);
+    return null;
+  } catch (e) {
+    return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'EIO';
+  }
+}
+
+function checkCreatable(o: PathArg, depth = 0): void {
   if (o.path === '') throw new UsageError(`${o.option} needs a file name, got an empty one`);
+  // open("dir/") fails with EISDIR whether or not it exists: a name ending in / is a folder's.
+  if (o.path.endsWith('/')) throw new UsageError(`${o.option} ${o.path}: names a folder (it ends with /), not a file`);
   const s = statOrNull(o.path);
   if (s !== null) {
     if (s.isDirectory()) throw new UsageError(`${o.option} ${o.path}: is a folder, not a file`);
@@ -48,6 +68,17 @@ function checkCreatable(o: PathArg): void {
     } catch (e) {
       throw new UsageError(`${o.option} ${o.path}: cannot write it: ${systemErrorText(e)}`);
     }
+    return;
+  }
+  // Not there: a name too long, a loop of links or a file where a folder should be say so now,
+  // not after the work; a link to a missing file creates that file, so its target is checked.
+  const code = statError(o.path);
+  if (code !== null && code !== 'ENOENT') throw new UsageError(`${o.option} ${o.path}: cannot write it: ${systemErrorText({ code })}`);
+  const link = lstatOrNull(o.path);
+  if (link?.isSymbolicLink() === true) {
+    const target = resolve(dirname(o.path), readlinkSync(o.path));
+    if (depth >= 40) throw new UsageError(`${o.option} ${o.path}: cannot write it: ${systemErrorText({ code: 'ELOOP' })}`);
+    checkCreatable({ option: `${o.option} ${o.path}, a link to`, path: target }, depth + 1);
     return;
   }
   const dir = dirname(resolve(o.path));
@@ -77,4 +108,25 @@ export function checkOutputs(outputs: readonly PathArg[], inputs: readonly PathA
       }
     }
   }
+}
+
+/**
+ * Whether one of `paths` is this process's standard output as a file or a pipe (`--log
+ * /dev/stdout`, `--chrome /proc/self/fd/1`): the command's text must then go to stderr, or it
+ * would be written into the output (a Chrome trace that is no longer JSON, a log that no longer
+ * decodes). A terminal or /dev/null is not such an output.
+ */
+export function writesStdout(paths: readonly (string | null | undefined)[]): boolean {
+  let out: Stats;
+  try {
+    out = fstatSync(1);
+  } catch {
+    return false;
+  }
+  if (out.isCharacterDevice()) return false;
+  return paths.some((p) => {
+    if (p === null || p === undefined || p === '') return false;
+    const s = statOrNull(p);
+    return s !== null && s.dev === out.dev && s.ino === out.ino;
+  });
 }

@@ -93,7 +93,7 @@ export async function runCli(argv: string[], out: (line: string) => void, errLin
         if (rest.length > 0) throw new UsageError(`start takes no arguments, got ${rest.join(' ')}`);
         return await gainCommand([], out);
       case 'gain':
-        return await gainCommand(rest, out);
+        return await gainCommand(rest, out, err);
       case 'replay':
         return replayCommand(rest, out);
       case 'report':
@@ -101,7 +101,7 @@ export async function runCli(argv: string[], out: (line: string) => void, errLin
       case 'tables':
         return tablesCommand(rest, out);
       case 'export':
-        return exportCommand(rest, out);
+        return exportCommand(rest, out, err);
       case 'bench':
         return await benchCommand(rest, out);
       case 'compare':
@@ -133,6 +133,11 @@ export async function runCli(argv: string[], out: (line: string) => void, errLin
     // An output that could not be written, or any other system error: one line, never a stack trace.
     if (e instanceof OutputWriteError) {
       err(`tcesim: ${e.message}`);
+      return 1;
+    }
+    // A thread the run needs could not start (ulimit -v or -u, a host out of memory): say so, not "internal error: EAGAIN".
+    if (e instanceof Error && 'code' in e && e.code === 'ERR_WORKER_INIT_FAILED') {
+      err(`tcesim: cannot start a worker thread: ${systemErrorText({ code: e.message })}: the process is short of memory or threads (ulimit -v, ulimit -u); fewer --vcpus or --pool-threads, or --inline, need fewer`);
       return 1;
     }
     if (isSystemError(e)) {

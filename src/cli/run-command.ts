@@ -15,7 +15,7 @@ import { scanTraceParams, TRACE_WORKLOAD } from '../trace/trace-workload.js';
 import { parseWorkloadArg, WORKLOADS } from '../workload/registry.js';
 import type { WorkloadParams } from '../workload/workload.js';
 import { parseCommandArgs } from './args.js';
-import { checkOutputs, type PathArg } from './output-paths.js';
+import { checkOutputs, writesStdout, type PathArg } from './output-paths.js';
 import { progressText } from './progress.js';
 import { UsageError } from './usage-error.js';
 import { MACHINE_HELP, MACHINE_OPTIONS, machineOption } from './machine-options.js';
@@ -294,8 +294,10 @@ function stopOnSignals(lifecycle: RunLifecycle, err: (line: string) => void): { 
   return { received: () => received, remove: () => { for (const [sig, h] of handlers) process.off(sig, h); } };
 }
 
-export async function runCommand(argv: string[], out: (line: string) => void, err: (line: string) => void = (l) => console.error(l)): Promise<number> {
+export async function runCommand(argv: string[], stdout: (line: string) => void, err: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const o = parseRunOptions(argv);
+  // With the log or the QEMU trace written to stdout, the report goes to stderr (line by line).
+  const out = writesStdout([o.log, o.emitQemuTrace]) ? (text: string): void => { for (const l of text.split('\n')) err(l); } : stdout;
   let result: RunResult;
   let emitted = 0;
   const events: QemuEventLog = { moves: [] };

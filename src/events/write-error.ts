@@ -31,6 +31,8 @@ const CAUSES: Readonly<Record<string, string>> = {
   ELOOP: 'too many symbolic links',
   EBADF: 'bad file descriptor',
   EPIPE: 'the reader went away (broken pipe)',
+  EAGAIN: 'resource temporarily unavailable',
+  ENOMEM: 'out of memory',
 };
 
 /** "no space left on device (ENOSPC)" for a Node system error; its message otherwise. */

@@ -5,7 +5,7 @@
  * line). Same rules as misuse-battery.proc.test.ts: one line naming the value or path and the
  * cause, the documented exit code, no stack trace, no hang, no input changed.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -101,6 +101,51 @@ test('held-back argument misuse: one line naming the value, exit 2, nothing writ
   const before = readFileSync(trace);
   await expectAll(cases);
   sameBytes(trace, before, 'the replayed trace');
+});
+
+test('held-back: output paths that cannot be created are refused before the work (exit 2), whatever the command', async () => {
+  const dangling = join(dir, 'dangling');
+  symlinkSync(join(dir, 'no-such', 'target'), dangling);
+  const loop = join(dir, 'loop');
+  symlinkSync(loop, loop);
+  const long = join(dir, 'x'.repeat(300));
+  const slash = `${join(dir, 'new-folder')}/`;
+  const cases: [string[], RegExp][] = [];
+  for (const [path, message] of [
+    [dangling, /dangling, a link to .*target: folder .*no-such does not exist$/],
+    [loop, /loop: cannot write it: too many symbolic links \(ELOOP\)$/],
+    [long, /x{300}: cannot write it: file name too long \(ENAMETOOLONG\)$/],
+    [slash, /new-folder\/: names a folder \(it ends with \/\), not a file$/],
+  ] as const) {
+    cases.push([['run', '--calls', '10', '--log', path], new RegExp(`^tcesim: --log .*${message.source}`)]);
+    cases.push([['run', '--calls', '10', '--inline', '--emit-qemu-trace', path], new RegExp(`^tcesim: --emit-qemu-trace .*${message.source}`)]);
+    cases.push([['export', good, '--chrome', path], new RegExp(`^tcesim: --chrome .*${message.source}`)]);
+    cases.push([['gain', '--calls', '10', '--html', path], new RegExp(`^tcesim: --html .*${message.source}`)]);
+  }
+  // bench ran the whole suite (a minute and more) before finding these.
+  cases.push([['bench', '--quick', '--json', dangling], /^tcesim: --json .*dangling, a link to .*target: folder .*no-such does not exist$/]);
+  cases.push([['bench', '--quick', '--json', loop], /^tcesim: --json .*loop: cannot write it: too many symbolic links \(ELOOP\)$/]);
+  await expectAll(cases);
+});
+
+test('held-back: an output that is stdout gets stdout alone; the command\'s text goes to stderr', () => {
+  // export --chrome /dev/stdout | jq: the summary lines used to follow the JSON.
+  const e = shell(`$TCESIM export ${good} --limit 50 --chrome /dev/stdout | cat`);
+  assert.is(e.code, 0, e.stderr);
+  assert.ok(Array.isArray((JSON.parse(e.stdout) as { traceEvents?: unknown }).traceEvents), 'stdout is the Chrome trace alone');
+  assert.match(e.stderr, /^\/dev\/stdout: [\d,]+ calls/);
+  // run --log /dev/stdout > file: the report used to be written into the log.
+  const log = join(dir, 'stdout.tcelog');
+  const r = shell(`$TCESIM run --calls 200 --inline --log /dev/stdout > ${log}`);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^tcesim run: mode realmode/);
+  assert.is(tcesim(['replay', log, '--verify']).code, 0, 'the log written to stdout verifies');
+  // gain --html /dev/stdout: stdout is the HTML page alone.
+  const g = shell('$TCESIM gain --calls 20 --html /dev/stdout | cat');
+  assert.is(g.code, 0, g.stderr);
+  assert.match(g.stdout, /^<!doctype html>/i);
+  assert.not.match(g.stdout, /PREDICTED/);
+  assert.match(g.stderr, /PREDICTED/);
 });
 
 test('held-back: a log that is a pipe is refused at once, not waited on or called "bad magic"', () => {
