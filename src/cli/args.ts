@@ -45,7 +45,7 @@ function refuseRepeats(command: string, tokens: readonly { kind: string; name?: 
 }
 
 /** parseArgs with the conventions above; a parse problem is a UsageError of one line. */
-export function parseCommandArgs<T extends Options>(command: string, argv: readonly string[], options: T): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>> {
+export function parseCommandArgs<T extends Options>(command: string, argv: readonly string[], options: T, help = `see tcesim help ${command}`): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>> {
   try {
     const parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true, tokens: true });
     refuseRepeats(command, parsed.tokens, options);
@@ -54,7 +54,7 @@ export function parseCommandArgs<T extends Options>(command: string, argv: reado
     if (e instanceof TypeError && 'code' in e && typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
       // Node's text spans lines and suggests quoting; keep its first sentence, name the command.
       const first = e.message.split('\n')[0]?.replace(/\. To specify a positional argument.*$/, '') ?? e.message;
-      throw new UsageError(`${command}: ${first} (see tcesim help ${command})`);
+      throw new UsageError(`${command}: ${first} (${help})`);
     }
     throw e;
   }

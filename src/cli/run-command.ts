@@ -192,9 +192,12 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
   checkOutputs(outputs, inputs);
   const chosen = values.trace !== undefined ? traceWorkloadOption(values.trace, tables ?? []) : parseWorkloadOption(values.workload ?? d.workload);
   const events = values['qemu-event'] ?? [];
+  // An empty one would vanish in the join below: the run would go on without the event asked for.
+  if (events.includes('')) throw new UsageError('--qemu-event needs CALL:OP:PHB[:GROUP], got an empty value');
   const workload = events.length === 0 ? chosen : { ...chosen, params: { ...chosen.params, [QEMU_EVENTS_PARAM]: events.join('+') } };
+  let parsedEvents;
   try {
-    qemuEventsOf(workload.params);
+    parsedEvents = qemuEventsOf(workload.params);
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(`--qemu-event: ${e.message}`);
     throw e;
@@ -202,6 +205,11 @@ export function parseRunOptions(argv: string[]): RunOptions & { inline: boolean;
   const shape = workload.name === TRACE_WORKLOAD
     ? traceRunShape(workload.params, values.vcpus, values.calls, events.length)
     : { vcpus: intOption('vcpus', values.vcpus, d.vcpus), calls: intOption('calls', values.calls, d.calls), notes: [] };
+  // An event at a call vCPU 0 never makes would silently not happen.
+  const late = parsedEvents.find((e) => e.atCall >= shape.calls);
+  if (late !== undefined) {
+    throw new UsageError(`--qemu-event ${late.atCall}:${late.op}:${late.phb}${late.op === 'reset' ? '' : `:${late.group}`}: call ${late.atCall} is beyond the run's ${shape.calls} calls on vCPU 0 (calls are numbered from 0)`);
+  }
   const o: RunOptions & { inline: boolean; emitQemuTrace: string | null; notes: readonly string[] } = {
     mode,
     vcpus: shape.vcpus,

@@ -15,28 +15,42 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { readCheckedLog } from '../events/log-check.js';
 import { replayVerified, type TableKey } from '../events/replay.js';
 import { H_SUCCESS, returnCodeName } from '../papr/return-codes.js';
 import { MODES, type Mode } from '../papr/tiers.js';
-import { defaultRunOptions } from '../pipeline/run-options.js';
+import { defaultRunOptions, MAX_VCPUS } from '../pipeline/run-options.js';
+import { parseCommandArgs } from '../cli/args.js';
+import { UsageError } from '../cli/usage-error.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
 import type { GuestRam } from '../shared-memory/guest-ram.js';
 import { FuzzWorkload, MALFORMED_KINDS } from '../workload/fuzz.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string' }, vcpus: { type: 'string' }, seed: { type: 'string' } } });
-const int = (name: string, v: string | undefined, fallback: number, min: number): number => {
-  const n = v === undefined ? fallback : Number(v);
-  if (!Number.isSafeInteger(n) || n < min) {
-    console.error(`fuzz: --${name} ${v ?? ''} must be an integer >= ${min}`);
-    process.exit(2);
+const USAGE = 'usage: npm run fuzz -- [--calls N] [--vcpus V] [--seed S]';
+
+/** The options, checked as tcesim's are: misuse is one line and exit 2, never a stack trace. */
+function fuzzOptions(): { vcpus: number; total: number; seed: number } {
+  try {
+    const { values, positionals } = parseCommandArgs('fuzz', process.argv.slice(2), { calls: { type: 'string' }, vcpus: { type: 'string' }, seed: { type: 'string' } }, USAGE);
+    if (positionals.length > 0) throw new UsageError(`fuzz takes no positional arguments, got ${positionals.join(' ')} (${USAGE})`);
+    const int = (name: string, v: string | undefined, fallback: number, min: number, max: number): number => {
+      if (v === undefined) return fallback;
+      const n = /^\d+$/.test(v) ? Number(v) : NaN;
+      if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} ${JSON.stringify(v)} must be an integer from ${min} to ${max}`);
+      return n;
+    };
+    const vcpus = int('vcpus', values.vcpus, 2, 1, MAX_VCPUS);
+    // A vCPU makes at most 2^31 - 1 calls (run-options.ts).
+    return { vcpus, total: int('calls', values.calls, 1_000_000, vcpus, vcpus * (2 ** 31 - 1)), seed: int('seed', values.seed, 1, 0, 2 ** 32 - 1) };
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(e.message.startsWith('fuzz') ? e.message : `fuzz: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
   }
-  return n;
-};
-const vcpus = int('vcpus', values.vcpus, 2, 1);
-const total = int('calls', values.calls, 1_000_000, vcpus);
-const seed = int('seed', values.seed, 1, 0);
+}
+const { vcpus, total, seed } = fuzzOptions();
 const perVcpu = Math.floor(total / vcpus);
 const n = (x: number): string => x.toLocaleString('en-US');
 

@@ -5,6 +5,7 @@
  * line). Same rules as misuse-battery.proc.test.ts: one line naming the value or path and the
  * cause, the documented exit code, no stack trace, no hang, no input changed.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,9 @@ test('held-back argument misuse: one line naming the value, exit 2, nothing writ
     [['run', '--costs', ''], /^tcesim: --costs needs a file name, got an empty one$/],
     [['run', '--vcpus', '99999999999999999999'], /^tcesim: --vcpus 99999999999999999999 is too large$/],
     [['run', '--poll-us', '-1'], /^tcesim: --poll-us -1 must be an integer from 0 to/],
+    // A machine event the run never reaches, or an empty one, used to vanish silently (exit 0).
+    [['run', '--calls', '100', '--inline', '--qemu-event', '100:hotplug-vfio:9:1'], /^tcesim: --qemu-event 100:hotplug-vfio:9:1: call 100 is beyond the run's 100 calls on vCPU 0/],
+    [['run', '--calls', '100', '--inline', '--qemu-event', ''], /^tcesim: --qemu-event needs CALL:OP:PHB\[:GROUP\], got an empty value$/],
     // A log whose run description is corrupt is refused, not reported from (or crashed on).
     [['report', hugeVcpus], /^tcesim: .*huge-vcpus\.tcelog: the run description's vcpus 1000000000000000 is more than a log can name/],
     [['replay', hugeVcpus], /huge-vcpus\.tcelog: the run description's vcpus/],
@@ -146,6 +150,26 @@ test('held-back: an output that is stdout gets stdout alone; the command\'s text
   assert.match(g.stdout, /^<!doctype html>/i);
   assert.not.match(g.stdout, /PREDICTED/);
   assert.match(g.stderr, /PREDICTED/);
+});
+
+test('held-back: npm run fuzz misuse is one line and exit 2 (was a Node stack trace, or a run with 0x10 read as 16)', () => {
+  const fuzz = join(ROOT, 'dist', 'src', 'fuzz', 'pipeline-fuzz.js');
+  const failures: string[] = [];
+  for (const [args, message] of [
+    [['--bogus'], /^fuzz: Unknown option '--bogus' \(usage: npm run fuzz -- /],
+    [['--calls'], /^fuzz: Option '--calls <value>' argument missing/],
+    [['--calls', '-5'], /^fuzz: --calls "-5" must be an integer from 2 to/],
+    [['--calls', '0x10'], /^fuzz: --calls "0x10" must be an integer from 2 to/],
+    [['--vcpus', '1000'], /^fuzz: --vcpus "1000" must be an integer from 1 to 64$/],
+    [['--seed', '99999999999'], /^fuzz: --seed "99999999999" must be an integer from 0 to 4294967295$/],
+    [['extra'], /^fuzz takes no positional arguments, got extra/],
+  ] as const) {
+    const r = spawnSync(process.execPath, [fuzz, ...args], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 2 || r.stdout !== '' || !message.test(r.stderr.trim()) || r.stderr.trim().split('\n').length !== 1) {
+      failures.push(`fuzz ${args.join(' ')}: exit ${r.status}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}, stdout ${JSON.stringify(r.stdout.slice(0, 100))}`);
+    }
+  }
+  assert.equal(failures, [], failures.join('\n'));
 });
 
 test('held-back: a log that is a pipe is refused at once, not waited on or called "bad magic"', () => {
