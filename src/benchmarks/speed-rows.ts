@@ -17,7 +17,7 @@ import { defaultRunOptions, type RunOptions } from '../pipeline/run-options.js';
 import type { RunResult } from '../pipeline/run-result.js';
 import type { UserLoopSettings } from '../pipeline/user-loop.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
-import type { BenchmarkRecord } from '../regression/format.js';
+import type { BenchmarkRecord, NoFigureRecord } from '../regression/format.js';
 import { median } from '../regression/statistics.js';
 import { formatFigure, textTable } from '../regression/text-table.js';
 import { FALLBACK, parseTraceBytes } from '../trace/trace-bytes.js';
@@ -90,6 +90,8 @@ export function speedRowNames(): string[] {
 
 export interface SpeedOutcome {
   readonly records: readonly BenchmarkRecord[];
+  /** Rows asked for that noise left without a figure (the bench file lists them, compare says so). */
+  readonly noFigure: readonly NoFigureRecord[];
   /** Share of core-watch samples that found the machine crowded during the polling hop row. */
   readonly crowdedShare: number;
   readonly lines: readonly string[];
@@ -153,6 +155,7 @@ export async function runSpeedRows(
   s: SpeedSettings, wanted: (name: string) => boolean, progress: (line: string) => void = () => undefined,
 ): Promise<SpeedOutcome> {
   const records: BenchmarkRecord[] = [];
+  const noFigure: NoFigureRecord[] = [];
   const lines: string[] = [];
   let crowdedShare = 0;
   // The bare rows run in rounds (spin, futex, hand-off off, on; again), so a burst of load
@@ -212,8 +215,9 @@ export async function runSpeedRows(
         }
       }
       if (!wanted(name)) continue;
-      // No record for a row noise left without a sample (a record needs one); the table says so.
+      // A row noise left without a sample has no record (a record needs one): it is listed as having no figure.
       if (samples.length > 0) records.push(benchmarkRecord(name, 'speed', 'calls/s', true, 100, samples, String(perVcpu)));
+      else noFigure.push({ name, group: 'speed', unit: 'calls/s', planned: s.repeats, why: `noise: in each of ${s.repeats} repeat(s), 3 tries left no slope (the run of 1/4 the calls took as long as the full run)` });
       runRows.push([`nic ${mode}${asyncMain ? ' (main waits async)' : ''}`, String(vcpus), String(pollUs), String(perVcpu), samples.length > 0 ? formatFigure(median(samples)) : 'noise']);
     }
   }
@@ -221,7 +225,11 @@ export async function runSpeedRows(
     for (const hop of hopsOf(mode)) {
       const row = inRunHopRow(mode, hop);
       const meds = inRun.get(row);
-      if (meds === undefined || !wanted(row)) continue;
+      if (!wanted(row)) continue;
+      if (meds === undefined) {
+        noFigure.push({ name: row, group: 'speed', unit: 'us', planned: s.repeats, why: 'no run timed this hop' });
+        continue;
+      }
       records.push(benchmarkRecord(row, 'speed', 'us', false, 100, meds, String(s.hopCalls)));
       hopUs.set(row, median(meds));
     }
@@ -258,5 +266,5 @@ export async function runSpeedRows(
     lines.push('', 'trace parsing (the sample trace, every line; tinybench): ' +
       parse.map((r) => `${r.name.replace('speed trace parse ', '')} ${formatFigure(r.summary.median)}`).join(', '));
   }
-  return { records, crowdedShare, lines };
+  return { records, noFigure, crowdedShare, lines };
 }

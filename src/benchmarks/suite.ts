@@ -247,7 +247,7 @@ export async function runSuite(config: SuiteConfig, progress: (line: string) => 
 
   const file: BenchFile = {
     format: BENCH_FORMAT, version: BENCH_VERSION, date, machine, node: process.version, git,
-    options: configRecord(config), benchmarks, profile, notes,
+    options: configRecord(config), benchmarks, noFigure: speed?.noFigure ?? [], profile, notes,
   };
   return { file, plan, micro, pipeline, speed, seconds };
 }

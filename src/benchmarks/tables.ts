@@ -118,6 +118,8 @@ export function formatSuite(s: SuiteOutput): string[] {
   }), [1, 4]));
 
   if (s.speed) out.push(...s.speed.lines);
+  // Rows asked for that got no figure are in the bench file too (noFigure), so compare can say why.
+  for (const r of f.noFigure ?? []) out.push(`no figure: ${r.name}: ${r.why}`);
   if (f.notes.length > 0) out.push('', ...f.notes.map((n) => `note: ${n}`));
   return out;
 }

@@ -36,6 +36,12 @@ export function formatComparison(c: Comparison, base: BenchFile, next: BenchFile
     out.push('no benchmark on both sides');
   }
   for (const name of c.onlyInBase) out.push(`missing from new: ${name} (a regression: it is no longer measured)`);
+  for (const x of c.noFigureInNew) {
+    out.push(x.hidesVerdict
+      ? `no figure in new: ${x.name}: ${x.why} (a regression: with ${x.planned} sample(s) planned it could have got a verdict)`
+      : `no figure in new: ${x.name}: ${x.why} (not a regression: with ${x.planned} sample(s) planned it could never get a verdict)`);
+  }
+  for (const x of c.noFigureInBase) out.push(`no figure in base: ${x.name}: ${x.why} (not compared)`);
   for (const name of c.onlyInNew) out.push(`only in new:  ${name}`);
   for (const x of c.incomparable) out.push(`not compared: ${x.name}: ${x.why}`);
   out.push('');
@@ -51,6 +57,8 @@ export function formatComparison(c: Comparison, base: BenchFile, next: BenchFile
   const reasons: string[] = [];
   if (c.slower > 0) reasons.push(`${c.slower} slower`);
   if (c.onlyInBase.length > 0) reasons.push(`${c.onlyInBase.length} missing from new`);
+  const hidden = c.noFigureInNew.filter((x) => x.hidesVerdict).length;
+  if (hidden > 0) reasons.push(`${hidden} without a figure in new`);
   if (c.profileChanges.length > 0) reasons.push('the escalation profile changed');
   out.push('');
   out.push(`${c.slower} slower, ${c.faster} faster, ${unchanged} unchanged` +

@@ -93,8 +93,18 @@ export interface ProfileChange {
 export interface Comparison {
   readonly options: CompareOptions;
   readonly benchmarks: readonly BenchmarkComparison[];
+  /** Benchmarks of BASE that NEW neither measured nor lists as having no figure: no longer measured. */
   readonly onlyInBase: readonly string[];
   readonly onlyInNew: readonly string[];
+  /**
+   * Benchmarks of BASE that NEW lists as measured without a figure (noise left none), and
+   * whether that hides a verdict: whether the samples NEW planned for it, beside BASE's, could
+   * have given one (testable). Only then is it a regression; otherwise the row could never have
+   * been judged, and it is listed with why.
+   */
+  readonly noFigureInNew: readonly { readonly name: string; readonly why: string; readonly planned: number; readonly hidesVerdict: boolean }[];
+  /** Benchmarks without a figure in BASE (with one in NEW, or in neither): listed, not judged. */
+  readonly noFigureInBase: readonly { readonly name: string; readonly why: string }[];
   /**
    * Benchmarks on both sides that cannot be judged: unit or direction changed, or exact
    * (modelled) figures of runs of different sizes. Listed, not judged.
@@ -106,7 +116,11 @@ export interface Comparison {
   readonly profileOnlyInNew: readonly string[];
   readonly slower: number;
   readonly faster: number;
-  /** 1 when anything got slower beyond threshold and noise, a benchmark of BASE is missing from NEW, or the profile changed; 0 otherwise. */
+  /**
+   * 1 when anything got slower beyond threshold and noise, a benchmark of BASE is missing from
+   * NEW or has no figure there where its planned samples could have given a verdict, or the
+   * profile changed; 0 otherwise.
+   */
   readonly exitCode: 0 | 1;
 }
 
@@ -212,14 +226,25 @@ export function compareBenchFiles(base: BenchFile, next: BenchFile, options: Com
   const profile = diffProfiles(base.profile, next.profile);
   const slower = benchmarks.filter((c) => c.verdict === 'slower').length;
   const faster = benchmarks.filter((c) => c.verdict === 'faster').length;
+  const newNoFigure = new Map((next.noFigure ?? []).map((r) => [r.name, r]));
+  const baseNoFigure = new Map((base.noFigure ?? []).map((r) => [r.name, r]));
+  const noFigureInNew = base.benchmarks.flatMap((b) => {
+    const r = newNoFigure.get(b.name);
+    if (r === undefined || newByName.has(b.name)) return [];
+    return [{ name: b.name, why: r.why, planned: r.planned, hidesVerdict: smallestP(b.samples.length, r.planned) < options.alpha }];
+  });
+  const onlyInBase = base.benchmarks.map((b) => b.name).filter((name) => !newByName.has(name) && !newNoFigure.has(name));
   return {
     options, benchmarks,
-    onlyInBase: base.benchmarks.map((b) => b.name).filter((name) => !newByName.has(name)),
-    onlyInNew: next.benchmarks.map((b) => b.name).filter((name) => !baseNames.has(name)),
+    onlyInBase,
+    onlyInNew: next.benchmarks.map((b) => b.name).filter((name) => !baseNames.has(name) && !baseNoFigure.has(name)),
+    noFigureInNew,
+    noFigureInBase: [...baseNoFigure.values()].filter((r) => newByName.has(r.name) || newNoFigure.has(r.name)).map((r) => ({ name: r.name, why: r.why })),
     incomparable,
     profileChanges: profile.changes, profileOnlyInBase: profile.onlyInBase, profileOnlyInNew: profile.onlyInNew,
     slower, faster,
-    // A benchmark that stopped being measured hides whatever it would have shown: a regression.
-    exitCode: slower > 0 || profile.changes.length > 0 || base.benchmarks.some((b) => !newByName.has(b.name)) ? 1 : 0,
+    // A benchmark that stopped being measured hides whatever it would have shown: a regression;
+    // so does one measured without a figure where its planned samples could have given a verdict.
+    exitCode: slower > 0 || profile.changes.length > 0 || onlyInBase.length > 0 || noFigureInNew.some((x) => x.hidesVerdict) ? 1 : 0,
   };
 }

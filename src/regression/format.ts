@@ -60,6 +60,21 @@ export interface BenchmarkRecord {
   readonly summary: SampleSummary;
 }
 
+/**
+ * A benchmark the run asked for and got no figure for: a wall-clock speed row whose every try
+ * noise left without a sample. Written beside the benchmarks, so a comparison can tell "no
+ * longer measured" (a regression) from "measured, and noise left no figure" (said, with why).
+ */
+export interface NoFigureRecord {
+  readonly name: string;
+  readonly group: string;
+  readonly unit: string;
+  /** Samples the run aimed at for it (its repeats): what a comparison could have judged. */
+  readonly planned: number;
+  /** Why there is no figure, one line. */
+  readonly why: string;
+}
+
 /** One fixed-seed inline run's counts: who answered, why tiers gave up. */
 export interface ProfileRun {
   readonly workload: string;
@@ -96,6 +111,8 @@ export interface BenchFile {
   /** The suite's settings for this run. */
   readonly options: { readonly [key: string]: JsonValue };
   readonly benchmarks: readonly BenchmarkRecord[];
+  /** Benchmarks asked for that got no figure (absent from files written before it: none). */
+  readonly noFigure?: readonly NoFigureRecord[];
   readonly profile: EscalationProfile;
   /** Things the run left out or could not do, one line each. */
   readonly notes: readonly string[];
@@ -202,6 +219,19 @@ export function parseBenchFile(text: string, source: string): BenchFile {
     };
   });
 
+  const noFigureRaw = raw['noFigure'] ?? [];
+  if (!Array.isArray(noFigureRaw)) fail('noFigure', 'must be an array');
+  const noFigure = (noFigureRaw as unknown[]).map((b, i): NoFigureRecord => {
+    const at = `noFigure[${i}].`;
+    if (!isObj(b)) return fail(`noFigure[${i}]`, 'must be an object');
+    const name = str(b, 'name', at);
+    if (names.has(name)) fail(`${at}name`, `${JSON.stringify(name)} appears twice`);
+    names.add(name);
+    const planned = num(b, 'planned', at);
+    if (!Number.isInteger(planned) || planned < 1) fail(`${at}planned`, 'must be a positive integer');
+    return { name, group: str(b, 'group', at), unit: str(b, 'unit', at), planned, why: str(b, 'why', at) };
+  });
+
   const p = obj(raw, 'profile', '');
   const runsRaw = p['runs'];
   if (!Array.isArray(runsRaw)) fail('profile.runs', 'must be an array');
@@ -229,7 +259,7 @@ export function parseBenchFile(text: string, source: string): BenchFile {
   if (!isObj(options)) fail('options', 'must be an object');
   return {
     format: BENCH_FORMAT, version: BENCH_VERSION, date: str(raw, 'date', ''), machine, node: str(raw, 'node', ''), git,
-    options: options as { readonly [key: string]: JsonValue }, benchmarks, profile, notes: notes as string[],
+    options: options as { readonly [key: string]: JsonValue }, benchmarks, noFigure, profile, notes: notes as string[],
   };
 }
 

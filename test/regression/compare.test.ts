@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { changeStandardError, compareBenchFiles, NOISE_FACTOR, smallestP } from '../../src/regression/compare.js';
 import { formatComparison } from '../../src/regression/compare-report.js';
-import { BenchFileError, parseBenchFile, serializeBenchFile } from '../../src/regression/format.js';
+import { BenchFileError, parseBenchFile, serializeBenchFile, type BenchFile } from '../../src/regression/format.js';
 import { bench, file, profile, samples } from './support.js';
 
 const opts = { thresholdPercent: 5, alpha: 0.05 };
@@ -136,6 +136,45 @@ test('a benchmark missing from NEW is a regression; one only in NEW is listed; a
   assert.is(compareBenchFiles(base, file([...next.benchmarks, bench('gone', [1])]), opts).exitCode, 0, 'with gone back, no regression');
   assert.match(text, /only in new: {2}added/);
   assert.match(text, /not compared: retyped: unit ns\/call/);
+});
+
+test('a row NEW measured without a figure: said, with why; a regression only when its planned samples could have given a verdict', () => {
+  const why = 'noise: in each of 1 repeat(s), 3 tries left no slope';
+  const noFigure = (planned: number) => ({ name: 'speed row', group: 'speed', unit: 'calls/s', planned, why });
+  const quickBase = file([bench('kept', [1, 2, 3]), bench('speed row', [5000], { unit: 'calls/s', higherIsBetter: true })]);
+  // A quick run: one sample planned a side can never get a verdict, so no figure hides none.
+  const quickNew: BenchFile = { ...file([bench('kept', [1, 2, 3])]), noFigure: [noFigure(1)] };
+  const q = compareBenchFiles(quickBase, quickNew, opts);
+  assert.equal(q.onlyInBase, [], 'listed as without a figure, not as missing');
+  assert.equal(q.noFigureInNew, [{ name: 'speed row', why, planned: 1, hidesVerdict: false }]);
+  assert.is(q.exitCode, 0);
+  const qText = formatComparison(q, quickBase, quickNew).join('\n');
+  assert.match(qText, /no figure in new: speed row: noise: in each of 1 repeat\(s\), 3 tries left no slope \(not a regression: with 1 sample\(s\) planned it could never get a verdict\)/);
+  assert.match(qText, /: no regression$/);
+  // Five repeats a side could have given a verdict: losing the figure hides it, a regression.
+  const fullBase = file([bench('kept', [1, 2, 3]), bench('speed row', [5000, 5100, 4900, 5050, 4950], { unit: 'calls/s', higherIsBetter: true })]);
+  const fullNew: BenchFile = { ...file([bench('kept', [1, 2, 3])]), noFigure: [noFigure(5)] };
+  const f = compareBenchFiles(fullBase, fullNew, opts);
+  assert.is(f.noFigureInNew[0]?.hidesVerdict, true);
+  assert.is(f.exitCode, 1);
+  const fText = formatComparison(f, fullBase, fullNew).join('\n');
+  assert.match(fText, /\(a regression: with 5 sample\(s\) planned it could have got a verdict\)/);
+  assert.match(fText, /: regression \(1 without a figure in new\)$/);
+  // Not listed at all: still missing, still a regression, whatever the sample counts.
+  assert.equal(compareBenchFiles(quickBase, file([bench('kept', [1, 2, 3])]), opts).onlyInBase, ['speed row']);
+  assert.is(compareBenchFiles(quickBase, file([bench('kept', [1, 2, 3])]), opts).exitCode, 1);
+  // Without a figure in BASE: listed, not judged, not only-in-new.
+  const back = compareBenchFiles(quickNew, quickBase, opts);
+  assert.equal(back.noFigureInBase, [{ name: 'speed row', why }]);
+  assert.equal(back.onlyInNew, []);
+  assert.is(back.exitCode, 0);
+  // The list survives the file, and a name may not be both measured and without a figure.
+  assert.equal(parseBenchFile(serializeBenchFile(quickNew), 'q.json').noFigure, [noFigure(1)]);
+  const both = serializeBenchFile({ ...quickNew, noFigure: [noFigure(1), { ...noFigure(1), name: 'kept' }] });
+  assert.throws(() => parseBenchFile(both, 'both.json'), (e: unknown) => e instanceof BenchFileError && /both\.json: noFigure\[1\]\.name: "kept" appears twice/.test(e.message));
+  const old = JSON.parse(serializeBenchFile(file([bench('kept', [1])]))) as Record<string, unknown>;
+  delete old['noFigure'];
+  assert.equal(parseBenchFile(JSON.stringify(old), 'old.json').noFigure, [], 'a file written before the list has none');
 });
 
 test('the escalation profile is diffed exactly: every changed count, exit 1 even with identical timings', () => {

@@ -31,6 +31,6 @@ export function file(benchmarks: readonly BenchmarkRecord[], p: EscalationProfil
   return {
     format: BENCH_FORMAT, version: BENCH_VERSION, date: '2026-11-21T00:00:00.000Z',
     machine: { cpu: 'test cpu', cores: 2, memoryBytes: 2 ** 30, platform: 'linux', arch: 'x64', loadavg: [0, 0, 0] },
-    node: 'v20.0.0', git: { revision: 'unknown', dirty: null }, options: {}, benchmarks, profile: p, notes: [],
+    node: 'v20.0.0', git: { revision: 'unknown', dirty: null }, options: {}, benchmarks, noFigure: [], profile: p, notes: [],
   };
 }
