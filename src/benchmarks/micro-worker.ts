@@ -3,6 +3,7 @@
  * fresh machine and prints, as one JSON line, each row's figures. A process of its own, so each
  * has its own JIT decisions and memory layout, as pyperf's worker processes do.
  */
+import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CostTable } from '../pipeline/costs.js';
@@ -17,6 +18,12 @@ export interface MicroWorkerJob {
   readonly costs: CostTable;
   /** The test hook of config.ts, its regular expression as source. */
   readonly delay: { readonly rows: string; readonly percent: number } | null;
+  /**
+   * A file to append one line to as each timed phase starts ("timing ROW", "pairs ROW"): run
+   * with V8's --trace-opt --trace-deopt --redirect-code-traces-to=the same file, it shows which
+   * compilations happened during the timing (test/regression/bench-warmup.proc.test.ts).
+   */
+  readonly phaseLog?: string;
 }
 
 export interface MicroWorkerAnswer {
@@ -69,13 +76,16 @@ const job = (parentPort !== null ? workerData : JSON.parse(process.argv[2] ?? 'n
 if (job === null) throw new Error('micro-worker needs its job as JSON');
 const delay = job.delay === null ? null : { rows: new RegExp(job.delay.rows), percent: job.delay.percent };
 const rows = realmodeRows(job.costs, job.settings.batch).filter((r) => job.rows.includes(r.name));
-const results = runMicro(rows, job.settings, delay);
+const phaseLog = job.phaseLog;
+const mark = phaseLog === undefined ? (): void => undefined : (line: string): void => appendFileSync(phaseLog, `${line}\n`);
+const results = runMicro(rows, job.settings, delay, (row) => mark(`timing ${row}`));
 const store = rows.find((r) => r.name === BARE_STORE_ROW);
 const calls = new Map(results.map((r) => [r.record.name, r.calls]));
 const fastest = new Map(results.map((r) => [r.record.name, Math.min(...r.record.samples)]));
 if (store !== undefined) {
   for (const row of rows) {
     if (row === store) continue;
+    mark(`pairs ${row.name}`);
     const slowdown = delay !== null && delay.rows.test(row.name) ? delay.percent : 0;
     const f = pairedFastest(row, calls.get(row.name) ?? job.settings.batch, store, calls.get(store.name) ?? job.settings.batch, job.settings, slowdown);
     fastest.set(row.name, Math.min(fastest.get(row.name) ?? Infinity, f.row));

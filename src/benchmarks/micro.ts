@@ -38,11 +38,17 @@ function batchCalls(row: RealmodeRow, settings: MicroSettings): number {
 export function runMicro(
   rows: readonly RealmodeRow[], settings: MicroSettings, delay: DelaySettings | null, progress: (row: string) => void = () => undefined,
 ): MicroResult[] {
-  // Run every body once outside tinybench, so a failing call stops the run before any timing.
+  // The untimed warm-up: every row in turn, a fixed number of calls (RANGE, or its warmCalls),
+  // so a failing call stops the run before any timing, and every path a row takes when timed
+  // has run and been compiled before the timing starts. A fixed count, not a time: with
+  // --no-concurrent-recompilation V8 then compiles the same code at the same points in every
+  // worker process (checked with --trace-opt --trace-deopt: the same events, in the same order,
+  // up to the end of the warm-up, and none for the rows' code after it; docs/regression.md).
   for (const row of rows) {
-    for (let done = 0; done < RANGE; done += settings.batch) {
+    const calls = row.warmCalls ?? RANGE;
+    for (let done = 0; done < calls; done += settings.batch) {
       row.before?.();
-      row.body(Math.min(settings.batch, RANGE - done));
+      row.body(Math.min(settings.batch, calls - done));
     }
   }
   const results: MicroResult[] = [];
