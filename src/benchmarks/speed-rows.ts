@@ -76,8 +76,8 @@ export interface SpeedSettings {
 
 export function speedSettings(quick: boolean): SpeedSettings {
   return quick
-    ? { repeats: 1, trips: 1000, hopCalls: 20_000, replayHopCalls: 5000, traceCalls: 400_000 }
-    : { repeats: 3, trips: 4000, hopCalls: 60_000, replayHopCalls: 20_000, traceCalls: 400_000 };
+    ? { repeats: 1, trips: 1000, hopCalls: 20_000, replayHopCalls: 20_000, traceCalls: 400_000 }
+    : { repeats: 3, trips: 4000, hopCalls: 60_000, replayHopCalls: 100_000, traceCalls: 400_000 };
 }
 
 export function speedRowNames(): string[] {
