@@ -55,6 +55,12 @@ const CLOCK_EVERY = 256;
 const PREEMPTED_MS = 0.05;
 /** How long a waiter tries for a spinner slot before it sleeps, milliseconds. */
 const SLOT_RETRY_MS = 0.002;
+/**
+ * Slot tries between clock reads. Each try is two read-modify-writes on a shared line, far
+ * dearer than a look at a word: at CLOCK_EVERY tries a waiter could spin 20 µs or more without
+ * a slot, past the spinner limit, where SLOT_RETRY_MS means 2.
+ */
+const SLOT_CLOCK_EVERY = 16;
 
 /** Spinner slots on this machine: cores but one, at least one. */
 export function defaultSpinners(): number {
@@ -115,7 +121,7 @@ export class HaltPoll {
         this.counts.polled++;
         return true;
       }
-      if (i % CLOCK_EVERY === 0 && performance.now() - last > SLOT_RETRY_MS) return false;
+      if (i % SLOT_CLOCK_EVERY === 0 && performance.now() - last > SLOT_RETRY_MS) return false;
     }
     const deadline = last + this.windowNs / 1e6;
     let ended = false;
