@@ -103,16 +103,15 @@ async function callsPerSec(o: RunOptions): Promise<number> {
 }
 
 /**
- * Steady calls/s: the slope between a run of `o.calls` and one of a quarter as many, so
- * thread start-up and JIT warm-up drop out (as the pipeline rows measure). NaN when noise made
- * the short run take as long as the long one.
+ * Steady calls/s, measured directly inside one run (RunResult.steadyCallsPerSec): the calls
+ * made after each vCPU's first quarter, over the time from the first quarter mark to the last
+ * vCPU's end, so thread start-up and JIT warm-up drop out. (It was the slope between a run and
+ * one of a quarter as many: a difference of two noisy times, which gave a figure several times
+ * too high whenever the short run's start-up was slow.) NaN when the run gave none.
  */
 async function steadyCallsPerSec(o: RunOptions, user: Partial<UserLoopSettings> = {}): Promise<{ callsPerSec: number; long: RunResult }> {
-  const quarter = Math.max(1, Math.floor(o.calls / 4));
-  const short = await runThreaded({ ...o, calls: quarter }, undefined, undefined, {}, user);
   const long = await runThreaded(o, undefined, undefined, {}, user);
-  const ms = long.wallMs - short.wallMs;
-  return { callsPerSec: ms > 0 ? ((o.calls - quarter) * o.vcpus * 1000) / ms : NaN, long };
+  return { callsPerSec: long.steadyCallsPerSec ?? NaN, long };
 }
 
 function parseRows(timeMs: number): BenchmarkRecord[] {
@@ -201,7 +200,7 @@ export async function runSpeedRows(
       const samples: number[] = [];
       const perVcpu = Math.ceil(s.hopCalls / vcpus);
       for (let r = 0; r < s.repeats; r++) {
-        // Under load the short run can take as long as the long one (no slope): try again, twice at most.
+        // A run that gave no steady rate (stopped before a quarter mark): try again, twice at most.
         let { callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: perVcpu, pollUs }, asyncMain ? ASYNC_MAIN : {});
         for (let retry = 0; retry < 2 && !Number.isFinite(callsPerSec); retry++) {
           ({ callsPerSec, long } = await steadyCallsPerSec({ ...base, mode, vcpus, calls: perVcpu, pollUs }, asyncMain ? ASYNC_MAIN : {}));
@@ -217,7 +216,7 @@ export async function runSpeedRows(
       if (!wanted(name)) continue;
       // A row noise left without a sample has no record (a record needs one): it is listed as having no figure.
       if (samples.length > 0) records.push(benchmarkRecord(name, 'speed', 'calls/s', true, 100, samples, String(perVcpu)));
-      else noFigure.push({ name, group: 'speed', unit: 'calls/s', planned: s.repeats, why: `noise: in each of ${s.repeats} repeat(s), 3 tries left no slope (the run of 1/4 the calls took as long as the full run)` });
+      else noFigure.push({ name, group: 'speed', unit: 'calls/s', planned: s.repeats, why: `in each of ${s.repeats} repeat(s), 3 runs gave no steady rate (a vCPU stopped before its quarter mark)` });
       runRows.push([`nic ${mode}${asyncMain ? ' (main waits async)' : ''}`, String(vcpus), String(pollUs), String(perVcpu), samples.length > 0 ? formatFigure(median(samples)) : 'noise']);
     }
   }
@@ -255,7 +254,7 @@ export async function runSpeedRows(
     runRows.push([`trace replay ${mode}`, '1', String(DEFAULT_POLL_US), String(calls), formatFigure(median(samples))]);
   }
   if (runRows.length > 0) {
-    lines.push('', 'speed: threaded runs, wall-clock calls/s (medians): nic rows steady (the slope between a run and one of 1/4 the calls),',
+    lines.push('', 'speed: threaded runs, wall-clock calls/s (medians): nic rows steady (measured inside a run: the calls after each vCPU\'s first quarter over their time),',
       'trace replays end to end (the run\'s wall-clock from the go signal to the last call, thread start-up included)');
     lines.push(textTable(['run', 'vCPUs', 'poll-us', 'calls/vCPU', 'calls/s'], runRows, [0]));
   }

@@ -23,4 +23,11 @@ export interface RunResult {
   readonly host?: HostSummary | null;
   /** Each thread hop's count and median wall-clock time (hop-times.ts); absent inline. */
   readonly hops?: readonly HopSummary[];
+  /**
+   * Calls a second once warm, measured inside the run: every vCPU stamps the shared clock
+   * when it has made a quarter of its calls and when it has made them all; this is the calls
+   * made after those quarter marks over the time from the first quarter mark to the last end
+   * (so never more than the true rate). Absent inline, and when a vCPU stopped before its quarter mark.
+   */
+  readonly steadyCallsPerSec?: number;
 }

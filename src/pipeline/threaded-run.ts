@@ -111,6 +111,7 @@ export async function runThreaded(
   if (m.file !== null) m.file.onFailure = () => lifecycle.emit('stop', 'the event log failed');
   const frames = Array.from({ length: n }, (_, v) => m.frame(v));
   const totals: VcpuTotals[] = [];
+  const steady: VcpuMessage[] = [];
   let crashes = 0;
   // Set from callbacks: the assertion keeps TypeScript from narrowing it to null.
   let failure = null as Error | null;
@@ -266,6 +267,7 @@ export async function runThreaded(
       w.postMessage(setup);
       w.on('message', (msg: VcpuMessage) => {
         totals[msg.totals.vcpu] = msg.totals;
+        steady.push(msg);
         lifecycle.emit('vcpu-finished', msg.totals);
         if (Object.keys(totals).length === n) { // the sparse array's keys: the vCPUs that have reported
           finishedAt = performance.now();
@@ -319,6 +321,15 @@ export async function runThreaded(
     options, vcpus: totals, wallMs, stats: m.stats, records: m.memory?.words() ?? null,
     // Deaths, not recovered calls: an injected death is counted by the worker that dies.
     recordCount: m.drain.drained, workerCrashes: Atomics.load(faultWords, 1) || crashes, sharedTables: m.spec.sharesTables, host: m.hostSummary(),
-    poolWrites: Atomics.load(faultWords, 0), hops: hopSummaries(hopTimes),
+    poolWrites: Atomics.load(faultWords, 0), hops: hopSummaries(hopTimes), ...steadyRate(steady),
   };
+}
+
+/** RunResult.steadyCallsPerSec from the vCPUs' quarter and end stamps (none when a vCPU has no quarter mark or stopped early). */
+function steadyRate(done: readonly VcpuMessage[]): { steadyCallsPerSec?: number } {
+  if (done.length === 0 || done.some((d) => !Number.isFinite(d.quarterAtMs) || d.afterQuarter <= 0)) return {};
+  const from = Math.min(...done.map((d) => d.quarterAtMs));
+  const to = Math.max(...done.map((d) => d.doneAtMs));
+  const calls = done.reduce((a, d) => a + d.afterQuarter, 0);
+  return to > from ? { steadyCallsPerSec: (calls * 1000) / (to - from) } : {};
 }

@@ -27,7 +27,14 @@ export interface VcpuWorkerSetup extends VcpuSetup {
   readonly handOff: HandOffSetup;
 }
 
-export type VcpuMessage = { readonly type: 'done'; readonly totals: Vcpu['totals'] };
+/**
+ * A vCPU's last message. `quarterAtMs` and `doneAtMs` (sharedClockMs) are when it had made a
+ * quarter of its calls and all of them (RunResult.steadyCallsPerSec); `afterQuarter` is how
+ * many it made in between.
+ */
+export type VcpuMessage = {
+  readonly type: 'done'; readonly totals: Vcpu['totals']; readonly quarterAtMs: number; readonly doneAtMs: number; readonly afterQuarter: number;
+};
 
 const port = parentPort;
 if (port === null) throw new Error('vcpu-worker must run as a worker thread');
@@ -62,7 +69,9 @@ function backpressure(): void {
  * function's locals they live in registers.
  */
 function makeCalls(): void {
+  const quarter = setup.calls >>> 2;
   for (let seq = 0; seq < setup.calls; seq++) {
+    if (seq === quarter) quarterAtMs = sharedClockMs();
     if ((seq & 15) === 0) {
       if (Atomics.load(control, 0) === STOP_CALLS) break;
       backpressure();
@@ -82,8 +91,11 @@ function makeCalls(): void {
   }
 }
 
+let quarterAtMs = NaN;
 while (Atomics.load(control, 0) === 0) Atomics.wait(control, 0, 0, 100);
 makeCalls();
+const done: VcpuMessage = {
+  type: 'done', totals: v.totals, quarterAtMs, doneAtMs: sharedClockMs(), afterQuarter: v.totals.calls - (setup.calls >>> 2),
+};
 Atomics.store(control, 1 + setup.vcpu, setup.calls);
-const done: VcpuMessage = { type: 'done', totals: v.totals };
 port.postMessage(done);

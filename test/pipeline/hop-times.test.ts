@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HOP_TO_POOL, HOP_TO_VCPU, allocateHopTimes, hopSummaries, recordHop } from '../../src/pipeline/hop-times.js';
 import { sharedClockMs } from '../../src/shared-memory/shared-clock.js';
+import { runInline } from '../../src/pipeline/inline-run.js';
 import { runThreaded } from '../../src/pipeline/threaded-run.js';
 import { runFigures } from '../../src/report/report.js';
 import { options } from './support.js';
@@ -66,6 +67,18 @@ test('a run counts every hop its calls make: two per call in mode userspace (str
   const real = await hops('realmode', 'mixed');
   assert.ok(real.left > 0 && real.left < 600, `${real.left} calls left real mode`);
   assert.equal(real.counts, [real.left, real.user, real.left, 0]);
+});
+
+test('a threaded run measures its steady rate inside the run (calls after each vCPU\'s first quarter over their time); none inline', async () => {
+  for (const [mode, vcpus] of [['virtmode', 1], ['userspace', 2], ['realmode', 2]] as const) {
+    const r = await runThreaded(options({ mode, workload: 'nic', vcpus, calls: 2000, seed: 3 }));
+    const whole = (vcpus * 2000 * 1000) / r.wallMs;
+    const steady = r.steadyCallsPerSec;
+    assert.ok(steady !== undefined && Number.isFinite(steady), `${mode}: a steady rate`);
+    // Three quarters of the calls in a window inside the run's: never below 3/4 of the whole-run rate.
+    assert.ok(steady >= 0.75 * whole, `${mode}: steady ${steady} against whole-run ${whole}`);
+  }
+  assert.is(runInline(options({ mode: 'virtmode', workload: 'nic', vcpus: 1, calls: 100, seed: 3 })).steadyCallsPerSec, undefined);
 });
 
 test.run();
