@@ -108,6 +108,14 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
+/** A run description is a few hundred bytes of JSON; a header claiming more is corrupt (and reading it would take that much memory). */
+const MAX_DESCRIPTION_BYTES = 16 * 1024 * 1024;
+
+/** The error for a header whose description length is corrupt, or null. */
+export function descriptionLengthError(path: string, bytes: number): LogFormatError | null {
+  return bytes > MAX_DESCRIPTION_BYTES ? new LogFormatError(`${path}: the header says its run description is ${bytes} bytes, more than a log's ${MAX_DESCRIPTION_BYTES}: a corrupt header`) : null;
+}
+
 export interface LogFile {
   readonly metadata: unknown;
   /** All whole records, RECORD_WORDS Int32 words each. */
@@ -131,6 +139,8 @@ export function readLogFile(path: string): LogFile {
     if (versionError !== null) throw versionError;
     if (fixed.readUInt32LE(12) !== RECORD_BYTES) throw new LogFormatError(`${path}: record size ${fixed.readUInt32LE(12)}, expected ${RECORD_BYTES}`);
     const metaLen = fixed.readUInt32LE(16);
+    const tooLong = descriptionLengthError(path, metaLen);
+    if (tooLong !== null) throw tooLong;
     const start = Math.ceil((FIXED_HEADER + metaLen) / 8) * 8;
     if (start > size) throw new LogFormatError(`${path}: header cut off`);
     const meta = Buffer.alloc(metaLen);

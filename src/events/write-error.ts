@@ -33,6 +33,7 @@ const CAUSES: Readonly<Record<string, string>> = {
   EPIPE: 'the reader went away (broken pipe)',
   EAGAIN: 'resource temporarily unavailable',
   ENOMEM: 'out of memory',
+  ENXIO: 'no such device or address',
 };
 
 /** "no space left on device (ENOSPC)" for a Node system error; its message otherwise. */

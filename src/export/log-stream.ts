@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { LogFormatError } from '../events/decode.js';
 import { RECORD_BYTES, RECORD_WORDS } from '../events/layout.js';
-import { LOG_MAGIC, logVersionError } from '../events/log-file.js';
+import { descriptionLengthError, LOG_MAGIC, logVersionError } from '../events/log-file.js';
 
 /** magic (8) + version (4) + record bytes (4) + description bytes (4) + reserved (4), as in log-file.ts. */
 const FIXED_HEADER = 24;
@@ -59,6 +59,8 @@ export class LogStream {
       if (versionError !== null) throw versionError;
       if (fixed.readUInt32LE(12) !== RECORD_BYTES) throw new LogFormatError(`${path}: record size ${fixed.readUInt32LE(12)}, expected ${RECORD_BYTES}`);
       const metaLen = fixed.readUInt32LE(16);
+      const tooLong = descriptionLengthError(path, metaLen);
+      if (tooLong !== null) throw tooLong;
       this.start = Math.ceil((FIXED_HEADER + metaLen) / 8) * 8;
       if (this.start > size) throw new LogFormatError(`${path}: header cut off`);
       const meta = Buffer.alloc(metaLen);

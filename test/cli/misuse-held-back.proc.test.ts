@@ -6,7 +6,7 @@
  * cause, the documented exit code, no stack trace, no hang, no input changed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -65,6 +65,13 @@ test('held-back argument misuse: one line naming the value, exit 2, nothing writ
   writeFileSync(binary, Buffer.from('TCE\n\x00\x1b[31mred\x07', 'latin1'));
   const hugeVcpus = withDescription(good, join(dir, 'huge-vcpus.tcelog'), (d) => { d['vcpus'] = 1e15; });
   const badMode = withDescription(good, join(dir, 'bad-mode.tcelog'), (d) => { d['mode'] = 'warp'; });
+  // A header claiming a 4 GiB description, in a (sparse) file that long: an internal error, and
+  // a 2 GiB one took 2 GiB of memory before being found not JSON.
+  const bomb = join(dir, 'bomb.tcelog');
+  const head = Buffer.from(readFileSync(good).subarray(0, 24));
+  head.writeUInt32LE(0xfffffff0, 16);
+  writeFileSync(bomb, head);
+  truncateSync(bomb, 2 ** 32 + 4096);
   const cases: [string[], RegExp][] = [
     // A value option given twice: the last no longer wins silently (a CI gate loosened, a file not written).
     [['run', '--calls', '10', '--calls', '20'], /^tcesim: run: --calls is given twice \("10" and "20"\): give it once$/],
@@ -101,6 +108,8 @@ test('held-back argument misuse: one line naming the value, exit 2, nothing writ
     [['replay', hugeVcpus], /huge-vcpus\.tcelog: the run description's vcpus/],
     [['report', badMode], /^tcesim: .*bad-mode\.tcelog: the run description's mode "warp" is not one of realmode, virtmode, userspace$/],
     [['tables', badMode], /bad-mode\.tcelog: the run description's mode "warp"/],
+    [['report', bomb], /^tcesim: .*bomb\.tcelog: the header says its run description is 4294967280 bytes, more than a log's \d+: a corrupt header$/],
+    [['export', bomb, '--chrome', join(dir, 'bomb.json')], /bomb\.tcelog: the header says its run description is 4294967280 bytes/],
   ];
   const before = readFileSync(trace);
   await expectAll(cases);
