@@ -51,6 +51,15 @@ function refreshFastTable(t: TceTables, liobn: number): boolean {
 }
 
 /**
+ * Whether t.fast holds the geometry of the kernel table of (32-bit) LIOBN `liobn`: the copy made
+ * last is still valid (same LIOBN, generation unchanged), or a fresh copy could be made.
+ */
+function fastTable(t: TceTables, liobn: number): boolean {
+  const ft = t.fast;
+  return (liobn === ft.liobn && t.control[ft.base + S_GEN] === ft.gen) || refreshFastTable(t, liobn);
+}
+
+/**
  * The entry index a fast-path call addresses (its table in `t.fast`), or FAST_MISS.
  * Checks what H_PUT_TCE and H_GET_TCE share: 32-bit LIOBN and ioba, npages 0, the table, the
  * ioba inside its window, the backing page.
@@ -59,8 +68,7 @@ function fastEntry(t: TceTables, f: Int32Array): number {
   // npages 0, so that a one-record CALL log entry says everything the frame held.
   if (((f[F_LIOBN_HI] as number) | (f[F_IOBA_HI] as number) | (f[F_NPAGES_LO] as number) | (f[F_NPAGES_HI] as number)) !== 0) return FAST_MISS;
   const ft = t.fast;
-  const liobn = f[F_LIOBN_LO] as number;
-  if ((liobn !== ft.liobn || t.control[ft.base + S_GEN] !== ft.gen) && !refreshFastTable(t, liobn)) return FAST_MISS;
+  if (!fastTable(t, f[F_LIOBN_LO] as number)) return FAST_MISS;
   const iobaLo = (f[F_IOBA_LO] as number) >>> 0;
   if ((iobaLo & ft.mask) !== 0) return FAST_MISS;
   // Checked as a double (the window may start past 2^32 pages), then a small integer.
@@ -69,6 +77,23 @@ function fastEntry(t: TceTables, f: Int32Array): number {
   const index = rel | 0;
   if (t.pages[ft.pages + (index >>> t.entriesPerPageShift)] === 0) return FAST_MISS;
   return index;
+}
+
+/**
+ * The first entry a multi-entry fast-path call (H_STUFF_TCE, H_PUT_TCE_INDIRECT) addresses, its
+ * table in `t.fast`, or FAST_MISS. Checks a 32-bit LIOBN, ioba and npages, the table, the ioba
+ * inside its window and all `npages` entries inside it too (what the kernel's full range check
+ * asks; a call the first-page-only check would let run past the window goes the full way).
+ */
+export function fastRangeIndex(t: TceTables, f: Int32Array): number {
+  if (((f[F_LIOBN_HI] as number) | (f[F_IOBA_HI] as number) | (f[F_NPAGES_HI] as number)) !== 0) return FAST_MISS;
+  if (!fastTable(t, f[F_LIOBN_LO] as number)) return FAST_MISS;
+  const ft = t.fast;
+  const iobaLo = (f[F_IOBA_LO] as number) >>> 0;
+  if ((iobaLo & ft.mask) !== 0) return FAST_MISS;
+  const rel = (iobaLo >>> ft.shift) - ft.offset;
+  if (rel < 0 || rel + ((f[F_NPAGES_LO] as number) >>> 0) > ft.entries || rel >= ft.entries) return FAST_MISS;
+  return rel | 0;
 }
 
 /**
