@@ -52,6 +52,8 @@ export class EventWriter implements WriteLog {
   private pending = 0;
   /** The thread this writer runs on, as R_THREAD records it (threadWord()); the main thread's by default. */
   thread = 0;
+  /** The last position reserveCallRecords() reserved (where such a call's COMPLETE record goes). */
+  callLast = 0;
   /** Frame where a worker that may crash mirrors its write reservation, or null. */
   private tracked: Int32Array | null = null;
   /** Whether runs of writes become FILL records (not on a thread that may die and be recovered). */
@@ -244,28 +246,48 @@ export class EventWriter implements WriteLog {
   /** Publish the pending run in its slot: one WRITE record for a single write, else one FILL record. */
   private flushRun(): void {
     const p = this.pos;
-    const single = this.runCount === 1;
-    const o = this.start(p, single ? KIND_WRITE : KIND_FILL, this.tier, 0, this.runHw ? FLAG_HW : 0);
-    const w = this.words;
-    w[o + R_P0] = this.runTable;
-    w[o + R_P1] = this.runIndex;
-    if (single) {
-      w[o + R_P2] = this.firstOldLo;
-      w[o + R_P3] = this.firstOldHi;
-      w[o + R_P4] = this.runLo;
-      w[o + R_P5] = this.runHi;
+    if (this.runCount === 1) {
+      this.fillWrite(p, this.runHw, this.runTable, this.runIndex, this.firstOldLo, this.firstOldHi, this.runLo, this.runHi);
     } else {
-      w[o + R_P2] = this.runCount;
-      w[o + R_P3] = this.runLo;
-      w[o + R_P4] = this.runHi;
-      w[o + R_P5] = this.stepLo;
-      w[o + R_P6] = this.stepHi;
-      w[o + R_P7] = this.runChanged;
-      w[o + R_P8] = this.runDigest;
+      this.fillRun(p, this.runHw, this.runTable, this.runIndex, this.runCount, this.runLo, this.runHi, this.stepLo, this.stepHi, this.runChanged, this.runDigest);
     }
-    this.ring.publish(p);
     this.pos = (p + 1) | 0;
     this.runCount = 0;
+  }
+
+  /** Fill and publish a WRITE record at reserved position p: one entry, its old and new value. */
+  fillWrite(p: number, hw: boolean, table: number, index: number, oldLo: number, oldHi: number, newLo: number, newHi: number): void {
+    const o = this.start(p, KIND_WRITE, this.tier, 0, hw ? FLAG_HW : 0);
+    const w = this.words;
+    w[o + R_P0] = table;
+    w[o + R_P1] = index;
+    w[o + R_P2] = oldLo;
+    w[o + R_P3] = oldHi;
+    w[o + R_P4] = newLo;
+    w[o + R_P5] = newHi;
+    this.ring.publish(p);
+  }
+
+  /**
+   * Fill and publish a FILL record at reserved position p: `count` entries from `index` written
+   * with lo:hi stepping by stepLo:stepHi, `changed` of them changed, `digest` over their old values.
+   */
+  fillRun(
+    p: number, hw: boolean, table: number, index: number, count: number, lo: number, hi: number, stepLo: number, stepHi: number,
+    changed: number, digest: number,
+  ): void {
+    const o = this.start(p, KIND_FILL, this.tier, 0, hw ? FLAG_HW : 0);
+    const w = this.words;
+    w[o + R_P0] = table;
+    w[o + R_P1] = index;
+    w[o + R_P2] = count;
+    w[o + R_P3] = lo;
+    w[o + R_P4] = hi;
+    w[o + R_P5] = stepLo;
+    w[o + R_P6] = stepHi;
+    w[o + R_P7] = changed;
+    w[o + R_P8] = digest;
+    this.ring.publish(p);
   }
 
   /** Publish the reserved records no write used as padding; before the table lock is released. */
@@ -294,12 +316,17 @@ export class EventWriter implements WriteLog {
     if (this.runCount !== 0) this.flushRun();
     const p = this.reserve(1);
     if (p < 0) return false;
+    this.fillEnter(p, f, opcodeWord, tier, clockNs);
+    return true;
+  }
+
+  /** Fill and publish the ENTER record of the call in frame `f` at reserved position p. */
+  fillEnter(p: number, f: Int32Array, opcodeWord: number, tier: number, clockNs: number): void {
     const o = this.start(p, KIND_ENTER, tier, 0, f[opcodeWord + F_MACHINE_EVENT] !== 0 ? FLAG_MACHINE_EVENT : 0);
     const w = this.words;
     for (let i = 0; i < 9; i++) w[o + R_P0 + i] = f[opcodeWord + i] as number;
     this.f64[(o >> 1) + R_F64_TIME] = clockNs;
     this.ring.publish(p);
-    return true;
   }
 
   escalate(from: number, reason: number, to: number, costNs: number): boolean {
@@ -327,6 +354,12 @@ export class EventWriter implements WriteLog {
     if (this.runCount !== 0) this.flushRun();
     const p = this.reserve(1);
     if (p < 0) return false;
+    this.fillComplete(p, tier, ret, outLo, outHi, costNs, wallUs);
+    return true;
+  }
+
+  /** Fill and publish a COMPLETE record at reserved position p. */
+  fillComplete(p: number, tier: number, ret: number, outLo: number, outHi: number, costNs: number, wallUs: number): void {
     const o = this.start(p, KIND_COMPLETE, tier, 0, 0);
     const w = this.words;
     w[o + R_P0] = ret;
@@ -335,7 +368,6 @@ export class EventWriter implements WriteLog {
     this.f64[(o >> 1) + R_F64_TIME] = costNs;
     this.f64[(o >> 1) + R_F64_WALL] = wallUs;
     this.ring.publish(p);
-    return true;
   }
 
   // --- real mode's fast path: one record per call ---
@@ -346,8 +378,19 @@ export class EventWriter implements WriteLog {
    * Made while the table lock is held, so the record takes the write's place in the table's order.
    */
   reserveCall(): number {
+    return this.reserveCallRecords(1);
+  }
+
+  /**
+   * Reserve the `n` consecutive records of a real-mode fast-path call without waiting (its
+   * ENTER, its write records and its COMPLETE, say): the first position, or -1 when the ring has
+   * no room for all of them (nothing reserved). Made while the table lock is held.
+   */
+  reserveCallRecords(n: number): number {
     if (this.runCount !== 0) this.flushRun();
-    return this.ring.tryReserve(1);
+    const p = this.ring.tryReserve(n);
+    this.callLast = (p + n - 1) | 0;
+    return p;
   }
 
   /**

@@ -14,12 +14,13 @@
 import { F_OPCODE, F_OUT_HI, F_OUT_LO, F_REASON, F_RET, F_SEQ, F_TIER, F_VCPU, clearFrameOutputs } from '../papr/frame.js';
 import { F_ATTEMPT, F_CLOCK_F64, F_COST_F64, F_PENDING, F_PENDING_REASON, F_WALL_F64 } from '../shared-memory/frame-slots.js';
 import { REASON_LOG_FULL } from '../papr/reasons.js';
-import { H_GET_TCE, H_PUT_TCE } from '../papr/hcalls.js';
+import { H_GET_TCE, H_PUT_TCE, H_STUFF_TCE } from '../papr/hcalls.js';
 import { H_SUCCESS, H_TOO_HARD } from '../papr/return-codes.js';
 import { TIER_REALMODE, TIER_USERSPACE, TIER_VIRTMODE } from '../papr/tiers.js';
 import { realmodeHGetTceLogged } from '../realmode/h-get-tce.js';
 import { realmodeHPutTceLogged } from '../realmode/h-put-tce.js';
 import { realmodeHcall } from '../realmode/hcall.js';
+import { realmodeHStuffTceLogged } from '../realmode/h-stuff-tce.js';
 import type { EventWriter } from '../events/writer.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import type { HcallTable } from '../userspace/hcall-table.js';
@@ -111,6 +112,8 @@ function realmodeFastCall(c: StepContext, f: Int32Array, fd: FrameF64, clockNs: 
     f[F_OUT_HI] = 0;
   } else if (op === H_GET_TCE) {
     if (!realmodeHGetTceLogged(c.t, c.w, f, clockNs, cost)) return false;
+  } else if (op === H_STUFF_TCE) {
+    return realmodeClearCall(c, f, fd, clockNs);
   } else {
     return false;
   }
@@ -118,6 +121,25 @@ function realmodeFastCall(c: StepContext, f: Int32Array, fd: FrameF64, clockNs: 
   f[F_RET] = H_SUCCESS;
   f[F_TIER] = TIER_REALMODE;
   fd[F_COST_F64] = cost;
+  return true;
+}
+
+/**
+ * Real mode's fast path for a clear (src/realmode/h-stuff-tce.ts): ENTER, the writes and
+ * COMPLETE logged in one reservation, the cost reckoned as the full way does.
+ */
+function realmodeClearCall(c: StepContext, f: Int32Array, fd: FrameF64, clockNs: number): boolean {
+  const t = c.t;
+  c.w.bind(f[F_VCPU] as number, f[F_SEQ] as number, TIER_REALMODE);
+  c.meter.mark(t);
+  if (!realmodeHStuffTceLogged(t, c.w, f, clockNs)) return false;
+  const cost = c.meter.cost(TIER_REALMODE, t);
+  f[F_RET] = H_SUCCESS;
+  f[F_OUT_LO] = 0;
+  f[F_OUT_HI] = 0;
+  f[F_TIER] = TIER_REALMODE;
+  fd[F_COST_F64] = cost;
+  c.w.fillComplete(c.w.callLast, TIER_REALMODE, H_SUCCESS, 0, 0, cost, -1);
   return true;
 }
 

@@ -12,10 +12,13 @@ import { EventWriter } from '../../src/events/writer.js';
 import { REALMODE_ABILITIES } from '../../src/kvm/abilities.js';
 import { kvmPutTceIndirect } from '../../src/kvm/put-tce-indirect.js';
 import { kvmStuffTce } from '../../src/kvm/stuff-tce.js';
-import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, F_OPCODE, F_OUT_HI, F_OUT_LO, F_REASON, FRAME_BYTES, FRAME_WORDS, clearFrameOutputs } from '../../src/papr/frame.js';
+import { F_ARG_HI, F_ARG_LO, F_IOBA_HI, F_IOBA_LO, F_LIOBN_HI, F_LIOBN_LO, F_NPAGES_HI, F_NPAGES_LO, F_OPCODE, F_OUT_HI, F_OUT_LO, F_REASON, F_RET, F_SEQ, FRAME_BYTES, FRAME_WORDS, clearFrameOutputs } from '../../src/papr/frame.js';
+import { F_COST_F64 } from '../../src/shared-memory/frame-slots.js';
+import { TierMeter, defaultCosts } from '../../src/pipeline/costs.js';
+import { STEP_ANSWERED, STEP_NEXT, vcpuStep } from '../../src/pipeline/steps.js';
 import { H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE } from '../../src/papr/hcalls.js';
 import { H_TOO_HARD } from '../../src/papr/return-codes.js';
-import { TIER_REALMODE } from '../../src/papr/tiers.js';
+import { TIER_REALMODE, TIER_VIRTMODE } from '../../src/papr/tiers.js';
 import type { Machine } from '../../src/pipeline/machine.js';
 import type { MachineConfig } from '../../src/pipeline/machine-config.js';
 import { fastIndirect, realmodeHPutTceIndirect } from '../../src/realmode/h-put-tce-indirect.js';
@@ -167,6 +170,64 @@ test('H_STUFF_TCE and H_PUT_TCE_INDIRECT: fast path and full handler agree (firs
 
 test('H_STUFF_TCE and H_PUT_TCE_INDIRECT: fast path and full handler agree on tables that log nothing', () => {
   agree({}, 7, false);
+});
+
+/**
+ * The full way of vCPU step for a call that starts in real mode (src/pipeline/steps.ts, when no
+ * fast path takes it): ENTER, the full handler, then COMPLETE or ESCALATE with the tier's cost.
+ */
+function fullStep(v: Logged, meter: TierMeter, f: Int32Array, fd: Float64Array, seq: number, clockNs: number): void {
+  const t = v.m.tables;
+  clearFrameOutputs(f);
+  v.w.bind(0, seq, TIER_REALMODE);
+  assert.ok(v.w.enter(f, 0, TIER_REALMODE, clockNs));
+  meter.mark(t);
+  const ret = kvmStuffTce(REALMODE_ABILITIES, t, f);
+  fd[F_COST_F64] = meter.cost(TIER_REALMODE, t);
+  f[F_RET] = ret;
+  if (ret === H_TOO_HARD) assert.ok(v.w.escalate(TIER_REALMODE, f[F_REASON] as number, TIER_VIRTMODE, fd[F_COST_F64] as number));
+  else assert.ok(v.w.complete(TIER_REALMODE, ret, f[F_OUT_LO] as number, f[F_OUT_HI] as number, fd[F_COST_F64] as number, -1));
+}
+
+test('a vCPU\'s H_STUFF_TCE logged in one reservation: the records, answers, costs and tables of the full way', () => {
+  const fast = logged({});
+  const full = logged({});
+  const costs = defaultCosts();
+  const ctx = { t: fast.m.tables, w: fast.w, meter: new TierMeter(costs) };
+  const meter = new TierMeter(costs);
+  const rng = new Prng(8, 0);
+  const a = new Int32Array(new SharedArrayBuffer(FRAME_BYTES));
+  const ad = new Float64Array(a.buffer);
+  const b = new Int32Array(new SharedArrayBuffer(FRAME_BYTES));
+  const bd = new Float64Array(b.buffer);
+  let writes = 0;
+  let answered = 0;
+  for (let i = 0; i < 3000; i++) {
+    do randomCall(rng, a); while (a[F_OPCODE] !== H_STUFF_TCE);
+    a[F_SEQ] = i;
+    b.set(a);
+    const clockNs = i * 1000;
+    const before = fast.m.tables.statWrites;
+    const step = vcpuStep(ctx, TIER_REALMODE, a, ad, clockNs);
+    fullStep(full, meter, b, bd, i, clockNs);
+    const what = `call ${i}: ioba=0x${(a[F_IOBA_LO]! >>> 0).toString(16)} npages=${a[F_NPAGES_LO]! >>> 0} arg=0x${(a[F_ARG_LO]! >>> 0).toString(16)}`;
+    // A call real mode gives up leaves its answer to the next tier (the frame says why).
+    assert.is(step, b[F_RET] === H_TOO_HARD ? STEP_NEXT : STEP_ANSWERED, what);
+    if (step === STEP_ANSWERED) assert.is(a[F_RET], b[F_RET], what);
+    else assert.is(a[F_REASON], b[F_REASON], `${what}: reason`);
+    if (step === STEP_ANSWERED) answered++;
+    assert.is(ad[F_COST_F64], bd[F_COST_F64], `${what}: modelled cost`);
+    assert.is(fast.m.tables.statWrites, full.m.tables.statWrites, `${what}: writes counted`);
+    if (fast.m.tables.statWrites > before) writes++;
+    fast.drain.drain();
+    full.drain.drain();
+  }
+  assert.ok(answered > 1500 && writes > 300, `calls answered ${answered}, calls that wrote ${writes}`);
+  assert.ok(fast.m.tables.data.every((v, i) => v === full.m.tables.data[i]), 'same table words');
+  assert.is(fast.raw.count, full.raw.count, 'as many log records');
+  const ra = fast.raw.words();
+  const rb = full.raw.words();
+  assert.ok(ra.every((v, i) => v === rb[i]), 'the same log records, word for word');
 });
 
 test('a held table lock sends a fast-path call the full way, which gives up with lock-contended', () => {
