@@ -1,6 +1,6 @@
 /**
  * The virtual-mode pool worker (piscina): it receives the shared machine, the event ring, the
- * vCPU frames and the hand-off words once, in workerData. Its one task is to serve: claim any
+ * vCPU frames and the hand-off words with its serve task. Its one task is to serve: claim any
  * call a vCPU queued (frame FRAME_KERNEL), run the kernel step, and either answer the vCPU
  * itself or queue the call for the userspace step on the main thread, until the run stops.
  * Between calls it polls the pool's doorbell for a short adaptive window, then sleeps on it
@@ -15,7 +15,6 @@
  * worker held (src/pipeline/threaded-run.ts).
  */
 import { threadId } from 'node:worker_threads';
-import { workerData } from 'piscina';
 import { THREAD_POOL, threadWord } from '../events/layout.js';
 import { EventWriter } from '../events/writer.js';
 import type { SharedRing } from '../events/ring.js';
@@ -44,9 +43,15 @@ export interface PoolSetup {
   readonly handOff: HandOffSetup;
 }
 
-/** A serve task: pool server number `server` (its word in the hand-off words). */
+/**
+ * A serve task: pool server number `server` (its word in the hand-off words), and the run's
+ * setup. The pool starts before the run's machine exists, so that its threads' start-up
+ * overlaps the machine's set-up (threaded-run.ts): the setup comes with every serve task (a
+ * thread piscina starts in place of a dead one gets it so too).
+ */
 export interface ServeTask {
   readonly server: number;
+  readonly setup: PoolSetup;
 }
 
 /** A writer that, for fault injection, ends its thread right after a chosen table write. */
@@ -63,76 +68,100 @@ class CrashingWriter extends EventWriter {
   }
 }
 
-const setup = workerData as PoolSetup;
-const t = new TceTables(setup.shared);
-const w = setup.crashAtWrite > 0
-  ? new CrashingWriter(setup.ring, new Int32Array(setup.faults), setup.crashAtWrite)
-  : new EventWriter(setup.ring, 'wait');
-w.thread = threadWord(THREAD_POOL, threadId);
-t.writeLog = w;
-const ctx: StepContext = { t, w, meter: new TierMeter(setup.costs) };
+/** One pool thread's side of the run: its tables and writer, the frames and hand-off words. */
+class PoolServer {
+  private readonly t: TceTables;
+  private readonly w: EventWriter;
+  private readonly ctx: StepContext;
+  private readonly frames: { f: Int32Array; fd: Float64Array }[];
+  private readonly words: Int32Array;
+  private readonly poll: ReturnType<typeof handOffPoll>;
+  private readonly hopTimes: Int32Array;
+  private next = 0;
 
-const frames = Array.from({ length: setup.vcpus }, (_, v) => ({
-  f: new Int32Array(setup.frames, v * FRAME_BYTES, FRAME_WORDS),
-  fd: new Float64Array(setup.frames, v * FRAME_BYTES, FRAME_WORDS / 2),
-}));
-const words = new Int32Array(setup.handOff.words);
-const poll = handOffPoll(setup.handOff, words);
-const hopTimes = new Int32Array(setup.handOff.hopTimes);
-let next = 0;
+  constructor(readonly setup: PoolSetup) {
+    this.t = new TceTables(setup.shared);
+    this.w = setup.crashAtWrite > 0
+      ? new CrashingWriter(setup.ring, new Int32Array(setup.faults), setup.crashAtWrite)
+      : new EventWriter(setup.ring, 'wait');
+    this.w.thread = threadWord(THREAD_POOL, threadId);
+    this.t.writeLog = this.w;
+    this.ctx = { t: this.t, w: this.w, meter: new TierMeter(setup.costs) };
+    this.frames = Array.from({ length: setup.vcpus }, (_, v) => ({
+      f: new Int32Array(setup.frames, v * FRAME_BYTES, FRAME_WORDS),
+      fd: new Float64Array(setup.frames, v * FRAME_BYTES, FRAME_WORDS / 2),
+    }));
+    this.words = new Int32Array(setup.handOff.words);
+    this.poll = handOffPoll(setup.handOff, this.words);
+    this.hopTimes = new Int32Array(setup.handOff.hopTimes);
+  }
 
-/** Claim a queued call (round robin from the vCPU after the last one served), or -1. */
-function claim(server: number): number {
-  const n = frames.length;
-  for (let k = 0; k < n; k++) {
-    const v = (next + k) % n;
-    const f = frames[v]!.f;
-    if (Atomics.load(f, F_STATE) !== FRAME_KERNEL) continue;
-    // Say which call this server holds before it is ours, so a crash right after is recovered.
-    Atomics.store(words, H_SERVER + server, v + 1);
-    if (Atomics.compareExchange(f, F_STATE, FRAME_KERNEL, FRAME_KERNEL_BUSY) === FRAME_KERNEL) {
-      next = (v + 1) % n;
-      return v;
+  /** Claim a queued call (round robin from the vCPU after the last one served), or -1. */
+  private claim(server: number): number {
+    const frames = this.frames;
+    const words = this.words;
+    const n = frames.length;
+    for (let k = 0; k < n; k++) {
+      const v = (this.next + k) % n;
+      const f = frames[v]!.f;
+      if (Atomics.load(f, F_STATE) !== FRAME_KERNEL) continue;
+      // Say which call this server holds before it is ours, so a crash right after is recovered.
+      Atomics.store(words, H_SERVER + server, v + 1);
+      if (Atomics.compareExchange(f, F_STATE, FRAME_KERNEL, FRAME_KERNEL_BUSY) === FRAME_KERNEL) {
+        this.next = (v + 1) % n;
+        return v;
+      }
+      Atomics.store(words, H_SERVER + server, 0);
+    }
+    return -1;
+  }
+
+  private serveCall(server: number, v: number): void {
+    const { f, fd } = this.frames[v]!;
+    const words = this.words;
+    recordHop(this.hopTimes, HOP_TO_POOL, fd[F_HOP_F64] as number);
+    this.poll.handedOffAt(fd[F_HOP_F64] as number);
+    this.w.track(f);
+    const r = kernelStep(this.ctx, this.setup.firstTier, f, fd);
+    this.w.track(null);
+    // The call leaves this server before the server word is cleared: a crash in between finds
+    // the frame no longer in the kernel step, and nothing to recover.
+    fd[F_HOP_F64] = sharedClockMs();
+    if (r === STEP_ANSWERED) {
+      Atomics.store(f, F_STATE, FRAME_DONE);
+      wake(f, F_STATE, f, F_SLEEPING);
+    } else {
+      Atomics.store(f, F_STATE, FRAME_USER);
+      ringBell(words, H_USER_BELL);
     }
     Atomics.store(words, H_SERVER + server, 0);
   }
-  return -1;
+
+  /** Serve calls as pool server `server` until the run stops; answers how many it served. */
+  serve(server: number): number {
+    const words = this.words;
+    let served = 0;
+    for (;;) {
+      const seen = Atomics.load(words, H_POOL_BELL);
+      const v = this.claim(server);
+      if (v >= 0) {
+        this.serveCall(server, v);
+        served++;
+        continue;
+      }
+      if (Atomics.load(words, H_STOP) !== 0) return served;
+      // Nothing queued: poll the doorbell, then sleep on it. A call queued after `seen` was read
+      // changed the bell, so neither the poll nor the wait misses it.
+      this.poll.waitWhile(words, H_POOL_BELL, seen, words, H_POOL_SLEEPERS);
+    }
+  }
 }
 
-function serveCall(server: number, v: number): void {
-  const { f, fd } = frames[v]!;
-  recordHop(hopTimes, HOP_TO_POOL, fd[F_HOP_F64] as number);
-  poll.handedOffAt(fd[F_HOP_F64] as number);
-  w.track(f);
-  const r = kernelStep(ctx, setup.firstTier, f, fd);
-  w.track(null);
-  // The call leaves this server before the server word is cleared: a crash in between finds
-  // the frame no longer in the kernel step, and nothing to recover.
-  fd[F_HOP_F64] = sharedClockMs();
-  if (r === STEP_ANSWERED) {
-    Atomics.store(f, F_STATE, FRAME_DONE);
-    wake(f, F_STATE, f, F_SLEEPING);
-  } else {
-    Atomics.store(f, F_STATE, FRAME_USER);
-    ringBell(words, H_USER_BELL);
-  }
-  Atomics.store(words, H_SERVER + server, 0);
-}
+/** This thread's server, built from the first serve task's setup. */
+let poolServer: PoolServer | null = null;
 
 /** Serve calls until the run stops; answers how many it served. */
 export default function serve(task: ServeTask): number {
-  let served = 0;
-  for (;;) {
-    const seen = Atomics.load(words, H_POOL_BELL);
-    const v = claim(task.server);
-    if (v >= 0) {
-      serveCall(task.server, v);
-      served++;
-      continue;
-    }
-    if (Atomics.load(words, H_STOP) !== 0) return served;
-    // Nothing queued: poll the doorbell, then sleep on it. A call queued after `seen` was read
-    // changed the bell, so neither the poll nor the wait misses it.
-    poll.waitWhile(words, H_POOL_BELL, seen, words, H_POOL_SLEEPERS);
-  }
+  poolServer ??= new PoolServer(task.setup);
+  return poolServer.serve(task.server);
 }

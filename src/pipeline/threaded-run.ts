@@ -63,21 +63,32 @@ export async function runThreaded(
   checkRunOptions(options);
   if (ps.threads > MAX_POOL_SERVERS) throw new RangeError(`pool threads ${ps.threads} must be at most ${MAX_POOL_SERVERS}`);
   const n = options.vcpus;
-  // The vCPU threads start first: a thread's start-up (Node's and the modules', ~100 ms) then
-  // overlaps the machine's set-up here (a trace's pre-scan, the shared memory, the pool); each
-  // gets its setup by message once the machine exists (vcpu-worker.ts).
+  // The vCPU threads and the pool start first: a thread's start-up (Node's and the modules',
+  // ~100 ms) then overlaps the machine's set-up here (a trace's pre-scan, the shared memory);
+  // each gets its setup once the machine exists, a vCPU by message (vcpu-worker.ts), a pool
+  // thread with its serve task (pool-worker.ts).
   const workers = Array.from({ length: n }, () => new Worker(new URL('./vcpu-worker.js', import.meta.url)));
-  /** A set-up that failed: the booting threads are stopped before the error goes on. */
+  let started: Piscina<ServeTask, number> | null = null;
+  /** A set-up that failed: the started threads are stopped before the error goes on. */
   const abandon = async (e: unknown): Promise<unknown> => {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all([...workers.map((w) => w.terminate()), started?.destroy()]);
     return e;
   };
   let m: RunMachine;
   try {
+    started = new Piscina<ServeTask, number>({
+      filename: new URL('./pool-worker.js', import.meta.url).href,
+      minThreads: ps.threads,
+      maxThreads: ps.threads,
+      atomics: ps.atomics,
+      concurrentTasksPerWorker: ps.concurrentTasksPerWorker,
+      idleTimeout: 60_000,
+    });
     m = new RunMachine(options);
   } catch (e) {
     throw await abandon(e);
   }
+  const piscina = started;
   observe?.(m.stream.events$);
   const control = new SharedArrayBuffer(4 * (1 + n));
   const controlWords = new Int32Array(control);
@@ -89,20 +100,6 @@ export async function runThreaded(
     shared: m.shared, ring: m.ring, frames: m.frames, firstTier: m.firstTier, costs: options.costs,
     faults, crashAtWrite: options.crashPoolAtWrite, vcpus: n, handOff,
   };
-  let piscina: Piscina<ServeTask, number>;
-  try {
-    piscina = new Piscina<ServeTask, number>({
-      filename: new URL('./pool-worker.js', import.meta.url).href,
-      workerData: poolSetup,
-      minThreads: ps.threads,
-      maxThreads: ps.threads,
-      atomics: ps.atomics,
-      concurrentTasksPerWorker: ps.concurrentTasksPerWorker,
-      idleTimeout: 60_000,
-    });
-  } catch (e) {
-    throw await abandon(e);
-  }
   // A stop (signal, failed log): the vCPUs see it between calls and finish early (vcpu-worker.ts).
   lifecycle.on('stop', () => {
     Atomics.store(controlWords, 0, STOP_CALLS);
@@ -171,7 +168,7 @@ export async function runThreaded(
   const server = async (i: number): Promise<void> => {
     for (;;) {
       try {
-        await piscina.run({ server: i });
+        await piscina.run({ server: i, setup: poolSetup });
         return;
       } catch (e) {
         serverDied(i, e);
