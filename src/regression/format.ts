@@ -195,8 +195,10 @@ export function parseBenchFile(text: string, source: string): BenchFile {
     if (names.has(name)) fail(`${at}name`, `${JSON.stringify(name)} appears twice`);
     names.add(name);
     const samples = b['samples'];
-    if (!Array.isArray(samples) || samples.length === 0 || !samples.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      fail(`${at}samples`, 'must be a non-empty array of finite numbers');
+    // Every figure a bench writes is a time, a rate or a ratio of two of them: above zero. A
+    // negative or zero sample is a damaged file (or the old difference of two noisy times).
+    if (!Array.isArray(samples) || samples.length === 0 || !samples.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {
+      fail(`${at}samples`, 'must be a non-empty array of finite numbers above zero');
     }
     const higher = b['higherIsBetter'];
     if (typeof higher !== 'boolean') fail(`${at}higherIsBetter`, 'must be true or false');

@@ -220,6 +220,12 @@ test('a bench file survives serialization; a malformed one names the file and fi
   broken.benchmarks[0].samples = [];
   assert.throws(() => parseBenchFile(JSON.stringify(broken), 'f.json'), (e: unknown) =>
     e instanceof BenchFileError && /^f\.json: benchmarks\[0\]\.samples: must be a non-empty array/.test(e.message));
+  // A time, rate or ratio is above zero: a negative or zero sample is a damaged file, not a figure to compare.
+  for (const bad of [[1.5, -2, 3], [0, 0, 0]]) {
+    broken.benchmarks[0].samples = bad;
+    assert.throws(() => parseBenchFile(JSON.stringify(broken), 'f.json'), (e: unknown) =>
+      e instanceof BenchFileError && /^f\.json: benchmarks\[0\]\.samples: must be a non-empty array of finite numbers above zero/.test(e.message), JSON.stringify(bad));
+  }
   assert.throws(() => parseBenchFile('{"format": "something-else"}', 'g.json'), /g\.json: not a tcesim bench file/);
   assert.throws(() => parseBenchFile(JSON.stringify({ ...f, version: 2 }), 'h.json'), /h\.json: version: 2 is not a version this tcesim reads/);
 });
