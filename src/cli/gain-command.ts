@@ -3,7 +3,6 @@
  * of what in-kernel handling buys, with the held-out published figures beside the predictions.
  */
 import { writeFileSync } from 'node:fs';
-import { gainHtml } from '../gain/html-report.js';
 import { gainReport, gainText } from '../gain/gain-report.js';
 import { runGain } from '../gain/run-gain.js';
 import { CPUS, costsFor, withCosts, type CostTable, type Cpu } from '../pipeline/costs.js';
@@ -115,6 +114,8 @@ export async function gainCommand(argv: string[], stdout: (line: string) => void
     if (pamu !== null) for (const line of pamuBesideText(pamu, workload, 'POWER8 cost table')) out(line);
   }
   if (values.html !== undefined) {
+    // Vega and Vega-Lite take most of a second to load: only --html needs them.
+    const { gainHtml } = await import('../gain/html-report.js');
     const html = await gainHtml(report);
     try {
       writeFileSync(values.html, html);

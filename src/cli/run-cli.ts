@@ -1,13 +1,4 @@
 import { VectorError } from '../conformance/values.js';
-import { BENCH_HELP, benchCommand } from './bench-command.js';
-import { COMPARE_HELP, compareCommand } from './compare-command.js';
-import { EXPORT_HELP, exportCommand } from './export-command.js';
-import { GAIN_HELP, gainCommand } from './gain-command.js';
-import { CONFORMANCE_HELP, conformanceCommand } from './conformance-command.js';
-import { PAMU_HELP, pamuCommand } from './pamu-command.js';
-import { REPLAY_HELP, REPORT_HELP, replayCommand, reportCommand } from './log-commands.js';
-import { RUN_HELP, runCommand } from './run-command.js';
-import { TABLES_HELP, tablesCommand } from './tables-command.js';
 import { readFileSync } from 'node:fs';
 import { isSystemError, OutputWriteError, systemErrorText } from '../events/write-error.js';
 import { wantsHelp } from './args.js';
@@ -44,12 +35,42 @@ const START_HELP = `tcesim start
 
 The default job, what npm start runs: tcesim gain with its defaults (see tcesim help gain).`;
 
-const HELPS: Readonly<Record<string, string>> = {
-  run: RUN_HELP, gain: GAIN_HELP, replay: REPLAY_HELP, report: REPORT_HELP, export: EXPORT_HELP, bench: BENCH_HELP, compare: COMPARE_HELP,
-  conformance: CONFORMANCE_HELP, start: START_HELP,
-  pamu: PAMU_HELP,
-  tables: TABLES_HELP,
+type Out = (line: string) => void;
+/** A command: its help text and what runs it. */
+interface Command {
+  readonly help: string;
+  readonly run: (rest: string[], out: Out, err: Out) => number | Promise<number>;
+}
+
+/**
+ * Each command's module is imported when that command (or its help) is asked for, never
+ * before: a command loads only what it needs (`tcesim run` neither the benchmarks nor the
+ * gain report's charts), so a short command is not kept waiting on the start-up of the others.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  run: async () => { const m = await import('./run-command.js'); return { help: m.RUN_HELP, run: m.runCommand }; },
+  gain: async () => { const m = await import('./gain-command.js'); return { help: m.GAIN_HELP, run: m.gainCommand }; },
+  replay: async () => { const m = await import('./log-commands.js'); return { help: m.REPLAY_HELP, run: (rest, out) => m.replayCommand(rest, out) }; },
+  report: async () => { const m = await import('./log-commands.js'); return { help: m.REPORT_HELP, run: (rest, out) => m.reportCommand(rest, out) }; },
+  export: async () => { const m = await import('./export-command.js'); return { help: m.EXPORT_HELP, run: m.exportCommand }; },
+  bench: async () => { const m = await import('./bench-command.js'); return { help: m.BENCH_HELP, run: (rest, out) => m.benchCommand(rest, out) }; },
+  compare: async () => { const m = await import('./compare-command.js'); return { help: m.COMPARE_HELP, run: (rest, out) => m.compareCommand(rest, out) }; },
+  conformance: async () => { const m = await import('./conformance-command.js'); return { help: m.CONFORMANCE_HELP, run: (rest, out) => m.conformanceCommand(rest, out) }; },
+  start: () => Promise.resolve({
+    help: START_HELP,
+    run: async (rest, out) => {
+      if (rest.length > 0) throw new UsageError(`start takes no arguments, got ${rest.join(' ')}`);
+      return (await import('./gain-command.js')).gainCommand([], out);
+    },
+  }),
+  pamu: async () => { const m = await import('./pamu-command.js'); return { help: m.PAMU_HELP, run: (rest, out) => m.pamuCommand(rest, out) }; },
+  tables: async () => { const m = await import('./tables-command.js'); return { help: m.TABLES_HELP, run: (rest, out) => m.tablesCommand(rest, out) }; },
 };
+
+/** The loader of command `name`, if there is one (never an Object.prototype member). */
+function commandOf(name: string | undefined): (() => Promise<Command>) | undefined {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
 
 /** The package's version, from package.json beside dist/. */
 function version(): string {
@@ -72,47 +93,30 @@ export async function runCli(argv: string[], out: (line: string) => void, errLin
   const err = (line: string): void => errLine(oneLine(line));
   const [command, ...rest] = argv;
   try {
-    if (command !== undefined && HELPS[command] !== undefined && wantsHelp(rest)) {
-      out(HELPS[command]);
-      return 0;
+    const load = commandOf(command);
+    if (load !== undefined) {
+      const c = await load();
+      if (wantsHelp(rest)) {
+        out(c.help);
+        return 0;
+      }
+      return await c.run(rest, out, err);
     }
     switch (command) {
-      case 'conformance':
-        return conformanceCommand(rest, out);
-      case 'pamu':
-        return pamuCommand(rest, out);
-      case 'run':
-        return await runCommand(rest, out, err);
       case '--version':
       case '-V':
       case 'version':
         if (rest.length > 0) throw new UsageError(`--version takes no arguments, got ${rest.join(' ')}`);
         out(`tcesim ${version()}`);
         return 0;
-      case 'start':
-        if (rest.length > 0) throw new UsageError(`start takes no arguments, got ${rest.join(' ')}`);
-        return await gainCommand([], out);
-      case 'gain':
-        return await gainCommand(rest, out, err);
-      case 'replay':
-        return replayCommand(rest, out);
-      case 'report':
-        return reportCommand(rest, out);
-      case 'tables':
-        return tablesCommand(rest, out);
-      case 'export':
-        return exportCommand(rest, out, err);
-      case 'bench':
-        return await benchCommand(rest, out);
-      case 'compare':
-        return compareCommand(rest, out);
       case 'help':
       case '--help':
       case '-h': {
         if (rest.length > 1) throw new UsageError(`help takes one command at most, got ${rest.join(' ')}`);
         const topic = rest[0];
-        if (topic !== undefined && HELPS[topic] === undefined) throw new UsageError(`no help on '${topic}' (commands: ${Object.keys(HELPS).join(', ')})`);
-        out(topic === undefined ? HELP : (HELPS[topic] as string));
+        const loadTopic = commandOf(topic);
+        if (topic !== undefined && loadTopic === undefined) throw new UsageError(`no help on '${topic}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+        out(loadTopic === undefined ? HELP : (await loadTopic()).help);
         return 0;
       }
       case undefined:

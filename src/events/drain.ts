@@ -2,7 +2,9 @@
  * The consumer side of the ring (main thread): take every published record, in order, and
  * hand it in batches to the sinks. Sinks see raw records; those that want TcesimEvents decode.
  */
-import { Subject, type Observable } from 'rxjs';
+// Subject alone: the package's index loads all of RxJS (~0.2 s), which every run would wait for.
+import { Subject } from 'rxjs/internal/Subject';
+import type { Observable } from 'rxjs';
 import { EventDecoder } from './decode.js';
 import type { TcesimEvent } from './events.js';
 import { KIND_TABLE, RECORD_WORDS, R_HEAD, headKind } from './layout.js';
