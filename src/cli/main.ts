@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { systemErrorText } from '../events/write-error.js';
-import { runCli } from './run-cli.js';
+import { startEarlyThreads } from './early-threads.js';
 
 // A file-size limit (ulimit -f) then fails the write with EFBIG, which is reported like a full
 // disk, instead of the signal killing the process with no word.
@@ -14,4 +14,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
+// A run's threads start before the rest of the CLI is loaded (early-threads.ts): hence the import below.
+await startEarlyThreads(process.argv.slice(2));
+const { runCli } = await import('./run-cli.js');
 process.exitCode = await runCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l));

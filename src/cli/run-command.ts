@@ -6,6 +6,7 @@ import { isPoolAtomics, POOL_ATOMICS, type PoolAtomics } from '../pipeline/pool-
 import { checkRunOptions, defaultRunOptions, type QemuEventLog, type RunOptions } from '../pipeline/run-options.js';
 import type { RunResult } from '../pipeline/run-result.js';
 import { runThreaded } from '../pipeline/threaded-run.js';
+import { takeEarlyThreads } from './early-threads.js';
 import { isMode, MODES } from '../papr/tiers.js';
 import { formatReport } from '../report/report.js';
 import { nicThroughputLine } from '../gain/nic-line.js';
@@ -322,7 +323,7 @@ export async function runCommand(argv: string[], stdout: (line: string) => void,
         const clear = progressReporter(lifecycle, process.stderr);
         const signals = stopOnSignals(lifecycle, err);
         try {
-          return await runThreaded(run, lifecycle);
+          return await runThreaded(run, lifecycle, undefined, {}, {}, takeEarlyThreads());
         } finally {
           signals.remove();
           signal = signals.received();

@@ -12,8 +12,6 @@
  * is logged, the call is queued for the pool again and a new serve task replaces the dead
  * one; the call completes exactly once.
  */
-import { Worker } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import type { Observable } from 'rxjs';
 import type { TcesimEvent } from '../events/events.js';
 import { padAbandoned } from '../events/writer.js';
@@ -23,7 +21,8 @@ import { wake } from '../shared-memory/halt-poll.js';
 import { REASON_WORKER_CRASHED } from '../papr/reasons.js';
 import { TIER_VIRTMODE } from '../papr/tiers.js';
 import { unlock } from '../shared-memory/lock.js';
-import type { PoolSetup, ServeTask } from './pool-worker.js';
+import type { PoolSetup } from './pool-worker.js';
+import { startRunThreads, stopRunThreads, threadsFit, type RunThreads } from './run-threads.js';
 import type { PoolSettings } from './pool-settings.js';
 import { defaultUserLoopSettings, type UserLoopSettings } from './user-loop.js';
 import { FRAME_DONE, FRAME_KERNEL, FRAME_KERNEL_BUSY, FRAME_USER, FRAME_USER_ENTRY, STOP_CALLS } from './frame-states.js';
@@ -51,10 +50,11 @@ const PROGRESS_INTERVAL_MS = 250;
 /**
  * `observe` gets the run's live event stream (drained every few ms) before the first call.
  * `pool` overrides the pool's piscina settings given in `options` (bench/piscina-options.bench.ts).
+ * `threads`, started earlier (run-threads.ts), are used when they fit the run, else stopped.
  */
 export async function runThreaded(
   options: RunOptions, lifecycle = new RunLifecycle(), observe?: (events$: Observable<TcesimEvent>) => void,
-  pool: Partial<PoolSettings> = {}, userLoopSettings: Partial<UserLoopSettings> = {},
+  pool: Partial<PoolSettings> = {}, userLoopSettings: Partial<UserLoopSettings> = {}, threads?: RunThreads,
 ): Promise<RunResult> {
   const us: UserLoopSettings = { ...defaultUserLoopSettings(), ...userLoopSettings };
   const ps: PoolSettings = {
@@ -63,32 +63,23 @@ export async function runThreaded(
   checkRunOptions(options);
   if (ps.threads > MAX_POOL_SERVERS) throw new RangeError(`pool threads ${ps.threads} must be at most ${MAX_POOL_SERVERS}`);
   const n = options.vcpus;
-  // The vCPU threads and the pool start first: a thread's start-up (Node's and the modules',
-  // ~100 ms) then overlaps the machine's set-up here (a trace's pre-scan, the shared memory);
-  // each gets its setup once the machine exists, a vCPU by message (vcpu-worker.ts), a pool
-  // thread with its serve task (pool-worker.ts).
-  const workers = Array.from({ length: n }, () => new Worker(new URL('./vcpu-worker.js', import.meta.url)));
-  let started: Piscina<ServeTask, number> | null = null;
-  /** A set-up that failed: the started threads are stopped before the error goes on. */
-  const abandon = async (e: unknown): Promise<unknown> => {
-    await Promise.all([...workers.map((w) => w.terminate()), started?.destroy()]);
-    return e;
-  };
+  // The vCPU threads and the pool start first (run-threads.ts), unless they were started
+  // already for this run (`threads`): their start-up then overlaps the machine's set-up here
+  // (a trace's pre-scan, the shared memory).
+  let started: RunThreads | null = null;
+  if (threads !== undefined && threadsFit(threads, n, ps)) started = threads;
+  else if (threads !== undefined) await stopRunThreads(threads);
   let m: RunMachine;
   try {
-    started = new Piscina<ServeTask, number>({
-      filename: new URL('./pool-worker.js', import.meta.url).href,
-      minThreads: ps.threads,
-      maxThreads: ps.threads,
-      atomics: ps.atomics,
-      concurrentTasksPerWorker: ps.concurrentTasksPerWorker,
-      idleTimeout: 60_000,
-    });
+    started ??= startRunThreads(n, ps);
     m = new RunMachine(options);
   } catch (e) {
-    throw await abandon(e);
+    // A set-up that failed: the started threads are stopped before the error goes on.
+    if (started !== null) await stopRunThreads(started);
+    throw e;
   }
-  const piscina = started;
+  const { workers, pool: piscina } = started;
+  for (const w of workers) w.ref();
   observe?.(m.stream.events$);
   const control = new SharedArrayBuffer(4 * (1 + n));
   const controlWords = new Int32Array(control);
