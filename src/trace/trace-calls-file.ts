@@ -111,13 +111,16 @@ export class CallFileWriter {
     return o;
   }
 
-  /** A call rebuilt on the hot path. */
+  /** A call rebuilt on the hot path (every word written: no fill per record). */
   addHot(h: HotCall, line: number): void {
+    if (this.n === CHUNK_CALLS) this.flush();
+    const o = this.n++ * CALL_WORDS;
     const w = this.words;
-    const o = this.slot();
     w[o + CF_OPCODE] = h.opcode;
+    w[o + CF_FLAGS] = 0;
     w[o + CF_LINE] = line;
     w[o + CF_LIOBN] = h.liobn;
+    w[o + CF_LIOBN_HI] = 0;
     w[o + CF_IOBA_HI] = h.callIobaHi;
     w[o + CF_IOBA_LO] = h.callIobaLo;
     w[o + CF_ARG_HI] = h.argHi;
@@ -130,7 +133,10 @@ export class CallFileWriter {
     } else if (h.opcode === H_GET_TCE) {
       w[o + CF_TCE_HI] = h.aHi;
       w[o + CF_TCE_LO] = h.aLo;
+      w[o + CF_STEP_SHIFT] = 0;
     } else {
+      w[o + CF_LIST_HI] = 0;
+      w[o + CF_LIST_LO] = 0;
       w[o + CF_STEP_SHIFT] = -1;
     }
     w[o + CF_MAPPED_HI] = Math.floor(h.mappedBytes / TWO32);

@@ -13,10 +13,7 @@ import { TraceFormatError } from './trace-error.js';
 import type { QemuTraceEvent, TraceDdwEvent } from './trace-events.js';
 import { TraceReader } from './trace-reader.js';
 import { buildHotCall, type HotCall } from './trace-calls-hot.js';
-import { parseHotLine } from './trace-hot-line.js';
-
-/** Event kinds by HOT_* number. */
-const HOT_KINDS = ['', 'put', 'get', 'stuff', 'indirect'] as const;
+import { HOT_INDIRECT, HOT_PUT, HOT_STUFF, parseHotLine } from './trace-hot-line.js';
 
 export type TraceEventCounts = Record<QemuTraceEvent['kind'], number>;
 
@@ -37,6 +34,14 @@ export class TraceCallStream {
   rtasCalls = 0;
   noTableCalls = 0;
   reconstructedLists = 0;
+  /**
+   * The table of the last hot line's LIOBN (null: it has none the hot path can use), kept for
+   * the next hot line of that LIOBN while only hot lines come between: they change no table
+   * (any other line may, and clears it: take()). Most lines of a trace name the LIOBN of the
+   * line before, so most skip the resolver's lookups.
+   */
+  private hotLiobn = -1;
+  private hotTable: TraceTableGeometry | null = null;
   /** The PHB whose ddw_reset line QEMU prints after a remove that reset it (that line is no call of its own), or -1. */
   private pendingReset: bigint = -1n;
 
@@ -69,14 +74,18 @@ export class TraceCallStream {
       if (!r.nextLineBytes()) return null;
       if (parseHotLine(r.bytes, r.from, r.to, hot)) {
         // A successful call needs its table; a LIOBN the trace never gives one is the general path's to name.
-        let g: TraceTableGeometry | null;
-        try {
-          g = this.resolver.geometry(hot.liobn, r.line, true);
-        } catch {
-          g = null;
+        let g = this.hotTable;
+        if (hot.liobn !== this.hotLiobn) {
+          try {
+            g = this.resolver.geometry(hot.liobn, r.line, true);
+          } catch {
+            g = null;
+          }
+          this.hotLiobn = hot.liobn;
+          this.hotTable = g;
         }
         if (g !== null && buildHotCall(hot, g, this.ramBytes)) {
-          this.counts[HOT_KINDS[hot.kind] as QemuTraceEvent['kind']]++;
+          this.countHot(hot.kind);
           this.pendingReset = -1n;
           this.calls++;
           return hot;
@@ -89,8 +98,19 @@ export class TraceCallStream {
     }
   }
 
+  /** A hot line of kind `kind` (HOT_*) counted. */
+  private countHot(kind: number): void {
+    const c = this.counts;
+    if (kind === HOT_PUT) c.put++;
+    else if (kind === HOT_STUFF) c.stuff++;
+    else if (kind === HOT_INDIRECT) c.indirect++;
+    else c.get++;
+  }
+
   /** Event `e` read: the call it makes, or null for a line that makes none (the tables told). */
   private take(e: QemuTraceEvent): TraceCall | null {
+    this.hotLiobn = -1;
+    this.hotTable = null;
     this.counts[e.kind]++;
     try {
       switch (e.kind) {

@@ -54,94 +54,94 @@ const K_TCEVALUE = asciiBytes(' tcevalue=');
 const K_NPAGES = asciiBytes(' npages=');
 
 
-// The line being parsed (one at a time per thread): no object per line.
-let buf: Uint8Array = new Uint8Array(0);
-let at = 0;
-let end = 0;
-/** The halves of the last hex field read. */
-let hexHi = 0;
-let hexLo = 0;
+// The parser keeps its cursor in locals and passes it from helper to helper (each answers the
+// cursor after what it read, or -1): kept in module variables, as before, every step was a
+// load and a store through the module's context, and parsing took ~0.6 us a line.
 
-/** `word` at the cursor: step over it. */
-function take(word: Uint8Array): boolean {
+/** The halves of the last hex field read, and the last small decimal (typed: no heap number per store). */
+const got = new Uint32Array(3);
+const HI = 0;
+const LO = 1;
+const DEC = 2;
+
+/** `word` at `at` in b[.., end): the cursor after it, or -1. */
+function take(b: Uint8Array, at: number, end: number, word: Uint8Array): number {
   const n = word.length;
-  if (end - at < n) return false;
-  for (let i = 0; i < n; i++) if (buf[at + i] !== word[i]) return false;
-  at += n;
-  return true;
+  if (at < 0 || end - at < n) return -1;
+  for (let i = 0; i < n; i++) if (b[at + i] !== word[i]) return -1;
+  return at + n;
 }
 
 /**
- * `0x` and up to 16 significant hex digits (leading zeros skipped as parseTraceBytes skips
- * them) into hexHi/hexLo, ending at a space or the line's end.
+ * `key`, `0x` and up to 16 significant hex digits (leading zeros skipped as parseTraceBytes
+ * skips them) into got[HI]/got[LO], ending at a space or the line's end: the cursor after, or -1.
  */
-function hex(key: Uint8Array): boolean {
-  if (!take(key) || end - at < 3 || buf[at] !== D0 || buf[at + 1] !== X) return false;
+function hex(b: Uint8Array, from: number, end: number, key: Uint8Array): number {
+  let at = take(b, from, end, key);
+  if (at < 0 || end - at < 3 || b[at] !== D0 || b[at + 1] !== X) return -1;
   at += 2;
-  while (at < end - 1 && buf[at] === D0 && HEX_DIGIT[buf[at + 1] as number]! >= 0) at++;
+  while (at < end - 1 && b[at] === D0 && HEX_DIGIT[b[at + 1] as number]! >= 0) at++;
   const first = at;
+  // The digits are read as 32-bit signed halves (no unsigned shift, which makes a double past
+  // 2^31): the high half takes what shifts out of the low one.
   let hi = 0;
   let lo = 0;
   for (; at < end; at++) {
-    const d = HEX_DIGIT[buf[at] as number]!;
+    const d = HEX_DIGIT[b[at] as number]!;
     if (d < 0) break;
-    hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-    lo = ((lo << 4) | d) >>> 0;
+    hi = (hi << 4) | (lo >>> 28);
+    lo = (lo << 4) | d;
   }
   const digits = at - first;
-  if (digits === 0 || digits > 16 || (at !== end && buf[at] !== SPACE)) return false;
-  hexHi = hi;
-  hexLo = lo;
-  return true;
+  if (digits === 0 || digits > 16 || (at !== end && b[at] !== SPACE)) return -1;
+  got[HI] = hi;
+  got[LO] = lo;
+  return at;
 }
 
-/** `ret=` a signed decimal that is 0 (`0`, `00`, `-0`: what parseTraceBytes reads as 0), ending the line or the field. */
-function retZero(): boolean {
-  if (!take(K_RET)) return false;
-  if (at < end && buf[at] === MINUS) at++;
+/** `ret=` a signed decimal that is 0 (`0`, `00`, `-0`: what parseTraceBytes reads as 0), ending the line or the field: the cursor after, or -1. */
+function retZero(b: Uint8Array, from: number, end: number): number {
+  let at = take(b, from, end, K_RET);
+  if (at < 0) return -1;
+  if (at < end && b[at] === MINUS) at++;
   const first = at;
-  while (at < end && buf[at] === D0) at++;
+  while (at < end && b[at] === D0) at++;
   // More than 15 digits is the general parser's to judge.
-  return at > first && at - first <= 15 && (at === end || buf[at] === SPACE);
+  return at > first && at - first <= 15 && (at === end || b[at] === SPACE) ? at : -1;
 }
 
-/** A decimal of 1 to 9 digits, no sign (stuff's npages on the hot path). */
-function smallDec(key: Uint8Array): number {
-  if (!take(key)) return -1;
+/** `key` and a decimal of 1 to 9 digits, no sign (stuff's npages on the hot path), into got[DEC]: the cursor after, or -1. */
+function smallDec(b: Uint8Array, from: number, end: number, key: Uint8Array): number {
+  let at = take(b, from, end, key);
+  if (at < 0) return -1;
   const first = at;
   let v = 0;
   for (; at < end; at++) {
-    const c = buf[at] as number;
+    const c = b[at] as number;
     if (c < D0 || c > D9) break;
     v = v * 10 + (c - D0);
   }
-  if (at === first || at - first > 9 || (at !== end && buf[at] !== SPACE)) return -1;
-  return v;
+  if (at === first || at - first > 9 || (at !== end && b[at] !== SPACE)) return -1;
+  got[DEC] = v;
+  return at;
 }
 
-function digitsFrom(i: number): number {
-  while (i < end && (buf[i] as number) >= D0 && (buf[i] as number) <= D9) i++;
+function digitsFrom(b: Uint8Array, i: number, end: number): number {
+  while (i < end && (b[i] as number) >= D0 && (b[i] as number) <= D9) i++;
   return i;
 }
 
 /** Past a `PID@SECONDS.MICROS:` prefix at `from`, or `from` when there is none. */
-function afterTimestamp(from: number): number {
-  let i = digitsFrom(from);
-  if (i === from || buf[i] !== AT) return from;
+function afterTimestamp(b: Uint8Array, from: number, end: number): number {
+  let i = digitsFrom(b, from, end);
+  if (i === from || b[i] !== AT) return from;
   const seconds = i + 1;
-  i = digitsFrom(seconds);
-  if (i === seconds || buf[i] !== DOT) return from;
+  i = digitsFrom(b, seconds, end);
+  if (i === seconds || b[i] !== DOT) return from;
   const micros = i + 1;
-  i = digitsFrom(micros);
-  if (i === micros || buf[i] !== COLON) return from;
+  i = digitsFrom(b, micros, end);
+  if (i === micros || b[i] !== COLON) return from;
   return i + 1;
-}
-
-/** The LIOBN field, at most 32 bits (8 significant digits), into out.liobn. */
-function liobn(out: HotLine): boolean {
-  if (!hex(K_LIOBN) || hexHi !== 0) return false;
-  out.liobn = hexLo;
-  return true;
 }
 
 /**
@@ -149,53 +149,82 @@ function liobn(out: HotLine): boolean {
  * the line to the general parsers (out is then meaningless).
  */
 export function parseHotLine(bytes: Uint8Array, from: number, to: number, out: HotLine): boolean {
-  buf = bytes;
-  end = to;
-  at = from;
-  if (from < to && (bytes[from] as number) >= D0 && (bytes[from] as number) <= D9) at = afterTimestamp(from);
-  if (!take(PREFIX)) return false;
-  const pci = take(PCI_WORD);
-  if (take(E_PUT)) {
-    if (!liobn(out) || !hex(K_IOBA)) return false;
-    out.iobaHi = hexHi;
-    out.iobaLo = hexLo;
-    if (!hex(K_TCE)) return false;
-    out.aHi = hexHi;
-    out.aLo = hexLo;
-    if (!retZero()) return false;
+  const b = bytes;
+  const end = to;
+  let at = from;
+  if (from < to && (b[from] as number) >= D0 && (b[from] as number) <= D9) at = afterTimestamp(b, from, end);
+  at = take(b, at, end, PREFIX);
+  if (at < 0) return false;
+  const afterPci = take(b, at, end, PCI_WORD);
+  const pci = afterPci >= 0;
+  if (pci) at = afterPci;
+  let e: number;
+  if ((e = take(b, at, end, E_PUT)) >= 0) {
+    // The LIOBN has at most 32 bits (8 significant digits).
+    at = hex(b, e, end, K_LIOBN);
+    if (at < 0 || got[HI] !== 0) return false;
+    out.liobn = got[LO]!;
+    at = hex(b, at, end, K_IOBA);
+    if (at < 0) return false;
+    out.iobaHi = got[HI]!;
+    out.iobaLo = got[LO]!;
+    at = hex(b, at, end, K_TCE);
+    if (at < 0) return false;
+    out.aHi = got[HI]!;
+    out.aLo = got[LO]!;
+    at = retZero(b, at, end);
     out.kind = HOT_PUT;
-  } else if (take(E_STUFF)) {
-    if (!liobn(out) || !hex(K_IOBA)) return false;
-    out.iobaHi = hexHi;
-    out.iobaLo = hexLo;
-    if (!hex(K_TCEVALUE)) return false;
-    out.aHi = hexHi;
-    out.aLo = hexLo;
-    out.npages = smallDec(K_NPAGES);
-    if (out.npages < 0 || !retZero()) return false;
+  } else if ((e = take(b, at, end, E_STUFF)) >= 0) {
+    at = hex(b, e, end, K_LIOBN);
+    if (at < 0 || got[HI] !== 0) return false;
+    out.liobn = got[LO]!;
+    at = hex(b, at, end, K_IOBA);
+    if (at < 0) return false;
+    out.iobaHi = got[HI]!;
+    out.iobaLo = got[LO]!;
+    at = hex(b, at, end, K_TCEVALUE);
+    if (at < 0) return false;
+    out.aHi = got[HI]!;
+    out.aLo = got[LO]!;
+    at = smallDec(b, at, end, K_NPAGES);
+    if (at < 0) return false;
+    out.npages = got[DEC]!;
+    at = retZero(b, at, end);
     out.kind = HOT_STUFF;
-  } else if (take(E_INDIRECT)) {
-    if (!liobn(out) || !hex(K_IOBA)) return false;
-    out.iobaHi = hexHi;
-    out.iobaLo = hexLo;
-    if (!hex(K_TCELIST)) return false;
-    out.aHi = hexHi;
-    out.aLo = hexLo;
-    if (!hex(K_IOBAN)) return false;
-    out.bHi = hexHi;
-    out.bLo = hexLo;
-    if (!hex(K_TCEN)) return false;
-    out.cHi = hexHi;
-    out.cLo = hexLo;
-    if (!retZero()) return false;
+  } else if ((e = take(b, at, end, E_INDIRECT)) >= 0) {
+    at = hex(b, e, end, K_LIOBN);
+    if (at < 0 || got[HI] !== 0) return false;
+    out.liobn = got[LO]!;
+    at = hex(b, at, end, K_IOBA);
+    if (at < 0) return false;
+    out.iobaHi = got[HI]!;
+    out.iobaLo = got[LO]!;
+    at = hex(b, at, end, K_TCELIST);
+    if (at < 0) return false;
+    out.aHi = got[HI]!;
+    out.aLo = got[LO]!;
+    at = hex(b, at, end, K_IOBAN);
+    if (at < 0) return false;
+    out.bHi = got[HI]!;
+    out.bLo = got[LO]!;
+    at = hex(b, at, end, K_TCEN);
+    if (at < 0) return false;
+    out.cHi = got[HI]!;
+    out.cLo = got[LO]!;
+    at = retZero(b, at, end);
     out.kind = HOT_INDIRECT;
-  } else if (take(E_GET)) {
-    if (!liobn(out) || !hex(K_IOBA)) return false;
-    out.iobaHi = hexHi;
-    out.iobaLo = hexLo;
-    if (!retZero() || !hex(K_TCE)) return false;
-    out.aHi = hexHi;
-    out.aLo = hexLo;
+  } else if ((e = take(b, at, end, E_GET)) >= 0) {
+    at = hex(b, e, end, K_LIOBN);
+    if (at < 0 || got[HI] !== 0) return false;
+    out.liobn = got[LO]!;
+    at = hex(b, at, end, K_IOBA);
+    if (at < 0) return false;
+    out.iobaHi = got[HI]!;
+    out.iobaLo = got[LO]!;
+    at = hex(b, retZero(b, at, end), end, K_TCE);
+    if (at < 0) return false;
+    out.aHi = got[HI]!;
+    out.aLo = got[LO]!;
     out.kind = HOT_GET;
   } else {
     return false;
