@@ -6,6 +6,7 @@
  * line QEMU could have printed there. Written to the temporary folder at bench time (a 400k-call
  * trace is 30 MB), once per length.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,4 +42,19 @@ export function benchTrace(calls = BENCH_TRACE_CALLS, sample = SAMPLE_TRACE): Be
     renameSync(part, file);
   }
   return { file, calls: total };
+}
+
+/**
+ * What a user waits for a replay: `tcesim run --trace FILE --mode MODE` as its own process,
+ * from its spawn to its exit (Node's start, the CLI's modules, the threads' start-up, the
+ * pre-scan, the machine's set-up, the run, the report). Milliseconds; throws when the command fails.
+ */
+export function replayCommandMs(file: string, mode: string): number {
+  const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [main, 'run', '--trace', file, '--mode', mode], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+  const ms = performance.now() - t0;
+  if (r.error !== undefined) throw r.error;
+  if (r.status !== 0) throw new Error(`tcesim run --trace ${file} --mode ${mode} exited with ${r.status ?? r.signal}: ${r.stderr.toString().trim()}`);
+  return ms;
 }
