@@ -3,7 +3,7 @@
  * geometry) and, at the end of a run, every non-zero entry of every table (what replay
  * compares its rebuilt tables with). Main thread only.
  */
-import { HW_BUS_HI, HW_BUS_LO, HW_ENTRIES, HW_PAGE_SHIFT, HW_STATE } from '../host/hw-tables.js';
+import { HW_BUS_HI, HW_BUS_LO, HW_DATA, HW_ENTRIES, HW_PAGE_SHIFT, HW_STATE } from '../host/hw-tables.js';
 import { MAX_HW_PER_TABLE } from '../shared-memory/layout.js';
 import type { TceTables } from '../shared-memory/tce-tables.js';
 import {
@@ -92,24 +92,28 @@ export function recordFinalTables(w: EventWriter, t: TceTables): void {
     w.appendRaw(r, 0);
     entries++;
   };
+  // The entries are read straight from the arena (entry i of a table at word (data + i) * 2,
+  // low half first), as entryLo/entryHi read them: a replay's tables hold ~400k entries, mostly
+  // empty, and this runs once, after the run, before the report.
+  const d = t.data;
   for (const slot of t.liveSlots()) {
     tables++;
     const n = t.entries(slot);
     const id = t.liobn(slot);
+    const base = t.arena(slot).data * 2;
     for (let i = 0; i < n; i++) {
-      const lo = t.entryLo(slot, i);
-      const hi = t.entryHi(slot, i);
-      if ((lo | hi) !== 0) put(0, id, i, lo, hi);
+      const w = base + i * 2;
+      if (((d[w] as number) | (d[w + 1] as number)) !== 0) put(0, id, i, (d[w] as number) >>> 0, (d[w + 1] as number) >>> 0);
     }
   }
   for (let hw = 0; hw < t.hw.maxHw; hw++) {
     if (t.hw.hwWord(hw, HW_STATE) === 0) continue;
     tables++;
     const n = t.hw.hwWord(hw, HW_ENTRIES) >>> 0;
+    const base = t.hw.hwWord(hw, HW_DATA) * 2;
     for (let e = 0; e < n; e++) {
-      const lo = t.hwEntryLo(hw, e);
-      const hi = t.hwEntryHi(hw, e);
-      if ((lo | hi) !== 0) put(FLAG_HW, hw, e, lo, hi);
+      const w = base + e * 2;
+      if (((d[w] as number) | (d[w + 1] as number)) !== 0) put(FLAG_HW, hw, e, (d[w] as number) >>> 0, (d[w + 1] as number) >>> 0);
     }
   }
   r.fill(0);
