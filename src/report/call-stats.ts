@@ -9,7 +9,10 @@ import {
   R_F64_MAPPED, R_F64_RUN_WALL_MS, R_F64_TIME, R_F64_WALL, R_HEAD, R_P0, R_SEQ, R_VCPU, RECORD_WORDS, headFlags, headKind,
   headReason, headTier,
 } from '../events/layout.js';
-import { build, type Histogram } from 'hdr-histogram-js';
+// The one histogram class used (what build() makes for bitBucketSize 64), not the package's
+// index: that loads every variant, the log codecs and the WebAssembly one, ~50 ms of every run's start.
+import Float64HistogramModule from 'hdr-histogram-js/dist/Float64Histogram.js';
+import type { Histogram } from 'hdr-histogram-js';
 import type { RecordSink } from '../events/drain.js';
 import { MACHINE_EVENT_ROW } from '../papr/hcalls.js';
 
@@ -23,8 +26,17 @@ import { MACHINE_EVENT_ROW } from '../papr/hcalls.js';
 export const LATENCY_SIGNIFICANT_DIGITS = 3;
 const SCALE = 1000;
 
+const Float64Histogram = Float64HistogramModule.default;
+
+/** As build({ bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3 }) makes it. */
+function newHistogram(): Histogram {
+  const h = new Float64Histogram(1, 2, LATENCY_SIGNIFICANT_DIGITS);
+  h.autoResize = true;
+  return h;
+}
+
 export class Latency {
-  private readonly h: Histogram = build({ bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: LATENCY_SIGNIFICANT_DIGITS });
+  private readonly h: Histogram = newHistogram();
   length = 0;
   max = -Infinity;
   /**
