@@ -23,6 +23,9 @@ function emptyEventCounts(): TraceEventCounts {
   };
 }
 
+/** No reset pending: one bigint for every line (a `-1n` in the line loop made a new one per line, ~400k for a 400k-line trace). */
+const NO_RESET = -1n;
+
 export class TraceCallStream {
   readonly reader: TraceReader;
   private readonly resolver: TraceTableResolver;
@@ -86,7 +89,7 @@ export class TraceCallStream {
         }
         if (g !== null && buildHotCall(hot, g, this.ramBytes)) {
           this.countHot(hot.kind);
-          this.pendingReset = -1n;
+          this.pendingReset = NO_RESET;
           this.calls++;
           return hot;
         }
