@@ -1,7 +1,8 @@
 /**
  * Comparing two bench files: per benchmark a verdict from the samples, and an exact diff of
  * the escalation profiles. A benchmark is slower (or faster) only when all hold:
- * - each side has enough samples (4) for a spread to mean anything;
+ * - the sides have enough samples for a difference to be significant at all (smallestP: 4 a
+ *   side, or 3 against 5 or more);
  * - the medians differ by more than NOISE_FACTOR standard errors of their difference, the
  *   standard error estimated robustly from the spread between the samples on each side (for
  *   the in-thread rows, one sample per worker process: the variation between processes), and

@@ -37,6 +37,8 @@ test('beyond the threshold but not significant: unchanged (3 noisy repeats a sid
   assert.is(b.testable, false, 'three samples a side can never reach p < 0.05');
   assert.is(b.verdict, 'unchanged');
   assert.ok(smallestP(3, 3) > 0.05 && smallestP(4, 4) < 0.05);
+  // As docs/regression.md says: 3 samples are enough only against 5 or more.
+  assert.ok(smallestP(3, 4) > 0.05 && smallestP(3, 5) < 0.05 && smallestP(3, 10) < 0.05);
 });
 
 test('direction: lower ns/call is faster; lower calls/s is slower', () => {
