@@ -12,8 +12,9 @@
 import { defaultPoolSettings, isPoolAtomics, type PoolSettings } from '../pipeline/pool-settings.js';
 import type { RunThreads } from '../pipeline/run-threads.js';
 
-/** `run`'s default vCPUs (run-options.ts; a trace replays on 1). */
+/** `run`'s default vCPUs and workload (run-options.ts; a trace replays on 1). */
 const DEFAULT_VCPUS = 2;
+const DEFAULT_WORKLOAD = 'nic';
 /** More than this many threads are not started on a guess. */
 const MAX_EARLY_VCPUS = 16;
 const MAX_POOL_THREADS = 16;
@@ -44,8 +45,9 @@ export async function startEarlyThreads(argv: readonly string[]): Promise<void> 
   if (argv[0] !== 'run') return;
   const args = argv.slice(1);
   if (args.some((a) => a === '--inline' || a.startsWith('--inline=') || a === '--help' || a === '-h')) return;
-  const replays = optionValue(args, 'trace') !== undefined || (optionValue(args, 'workload') ?? '').startsWith('trace');
-  const vcpus = replays ? 1 : count(optionValue(args, 'vcpus'), DEFAULT_VCPUS, MAX_EARLY_VCPUS);
+  // The workload's name (its module is imported while the threads wait): a trace, or --workload NAME[:...].
+  const workload = optionValue(args, 'trace') !== undefined ? 'trace' : (optionValue(args, 'workload') ?? DEFAULT_WORKLOAD).split(':')[0] ?? '';
+  const vcpus = workload === 'trace' ? 1 : count(optionValue(args, 'vcpus'), DEFAULT_VCPUS, MAX_EARLY_VCPUS);
   const d = defaultPoolSettings();
   const threads = count(optionValue(args, 'pool-threads'), d.threads, MAX_POOL_THREADS);
   const tasks = count(optionValue(args, 'pool-tasks'), d.concurrentTasksPerWorker, MAX_POOL_THREADS);
@@ -53,7 +55,7 @@ export async function startEarlyThreads(argv: readonly string[]): Promise<void> 
   if (vcpus === null || threads === null || tasks === null || !isPoolAtomics(atomics)) return;
   const settings: PoolSettings = { threads, atomics, concurrentTasksPerWorker: tasks };
   const { startRunThreads } = await import('../pipeline/run-threads.js');
-  early = startRunThreads(vcpus, settings);
+  early = startRunThreads(vcpus, settings, workload);
 }
 
 /** The threads started early, once, for the run to adopt (it stops them if they do not fit). */

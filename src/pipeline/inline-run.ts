@@ -25,7 +25,7 @@ export function runInline(options: RunOptions, observe?: (events$: Observable<Tc
   const vcpus = Array.from({ length: options.vcpus }, (_, v) => new Vcpu({
     shared: m.shared, ring: m.ring, frames: m.frames, vcpu: v, vcpus: options.vcpus, firstTier: m.firstTier,
     workload: options.workload, workloadParams: options.workloadParams, seed: options.seed, calls: options.calls, costs: options.costs,
-  }));
+  }, m.spec));
   const start = performance.now();
   for (let seq = 0; seq < options.calls; seq++) {
     for (const v of vcpus) {

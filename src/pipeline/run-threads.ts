@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { PoolSettings } from './pool-settings.js';
 import type { ServeTask } from './pool-worker.js';
+import type { VcpuPreload } from './vcpu-worker.js';
 
 export interface RunThreads {
   readonly workers: readonly Worker[];
@@ -21,10 +22,17 @@ export interface RunThreads {
   readonly settings: PoolSettings;
 }
 
-/** Start `vcpus` vCPU threads and the pool `settings` describe. */
-export function startRunThreads(vcpus: number, settings: PoolSettings): RunThreads {
+/**
+ * Start `vcpus` vCPU threads and the pool `settings` describe; the vCPU threads import
+ * `workload`'s module while they wait for their setup (src/workload/load.ts).
+ */
+export function startRunThreads(vcpus: number, settings: PoolSettings, workload: string): RunThreads {
   const workers = Array.from({ length: vcpus }, () => new Worker(new URL('./vcpu-worker.js', import.meta.url)));
-  for (const w of workers) w.unref();
+  const hint: VcpuPreload = { type: 'preload', workload };
+  for (const w of workers) {
+    w.postMessage(hint);
+    w.unref();
+  }
   let pool: Piscina<ServeTask, number>;
   try {
     pool = new Piscina<ServeTask, number>({

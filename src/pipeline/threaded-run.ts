@@ -71,7 +71,7 @@ export async function runThreaded(
   else if (threads !== undefined) await stopRunThreads(threads);
   let m: RunMachine;
   try {
-    started ??= startRunThreads(n, ps);
+    started ??= startRunThreads(n, ps, options.workload);
     m = new RunMachine(options);
   } catch (e) {
     // A set-up that failed: the started threads are stopped before the error goes on.

@@ -20,6 +20,8 @@ import { HOP_TO_VCPU, recordHop } from './hop-times.js';
 import { sharedClockMs } from '../shared-memory/shared-clock.js';
 import { STEP_NEXT, wallNowMs } from './steps.js';
 import { Vcpu, type VcpuSetup } from './vcpu.js';
+import { loadWorkload } from '../workload/load.js';
+import type { WorkloadSpec } from '../workload/workload.js';
 
 export interface VcpuWorkerSetup extends VcpuSetup {
   /** [0] go flag, [1 + vcpu] calls done so far. */
@@ -32,17 +34,41 @@ export interface VcpuWorkerSetup extends VcpuSetup {
  * quarter of its calls and all of them (RunResult.steadyCallsPerSec); `afterQuarter` is how
  * many it made in between.
  */
+/** Before the setup: the workload the run will most likely make, to import while waiting. */
+export interface VcpuPreload {
+  readonly type: 'preload';
+  readonly workload: string;
+}
+
 export type VcpuMessage = {
   readonly type: 'done'; readonly totals: Vcpu['totals']; readonly quarterAtMs: number; readonly doneAtMs: number; readonly afterQuarter: number;
 };
 
 const port = parentPort;
 if (port === null) throw new Error('vcpu-worker must run as a worker thread');
+/** The workload module asked for last (a preload hint, then the setup's), loading or loaded. */
+let loading: { readonly name: string; readonly spec: Promise<WorkloadSpec> } | null = null;
+function workload(name: string): Promise<WorkloadSpec> {
+  if (loading?.name !== name) loading = { name, spec: loadWorkload(name) };
+  return loading.spec;
+}
 // Started before the run's machine exists, so that this start-up overlaps the main thread's
-// set-up (threaded-run.ts): the setup comes as the first message.
-const setup = await new Promise<VcpuWorkerSetup>((resolve) => port.once('message', resolve));
+// set-up (threaded-run.ts): the setup comes by message, after a hint of the workload to load
+// meanwhile (run-threads.ts; a wrong hint costs only its import).
+const setup = await new Promise<VcpuWorkerSetup>((resolve) => {
+  const next = (msg: VcpuPreload | VcpuWorkerSetup): void => {
+    if ('type' in msg) {
+      // A failed import is the setup's to report, if it names that workload.
+      workload(msg.workload).catch(() => undefined);
+      port.once('message', next);
+    } else {
+      resolve(msg);
+    }
+  };
+  port.once('message', next);
+});
 const control = new Int32Array(setup.control);
-const v = new Vcpu(setup);
+const v = new Vcpu(setup, await workload(setup.workload));
 const ring = new EventRing(setup.ring);
 const f = v.f;
 const words = new Int32Array(setup.handOff.words);

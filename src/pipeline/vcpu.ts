@@ -11,8 +11,7 @@ import { H_SUCCESS } from '../papr/return-codes.js';
 import type { SharedMachine } from '../shared-memory/shared-machine.js';
 import { TceTables } from '../shared-memory/tce-tables.js';
 import { withQemuEvents } from '../workload/qemu-events.js';
-import { workloadByName } from '../workload/registry.js';
-import type { Workload, WorkloadParams } from '../workload/workload.js';
+import type { Workload, WorkloadParams, WorkloadSpec } from '../workload/workload.js';
 import { TierMeter, type CostTable } from './costs.js';
 import { vcpuStep, type StepContext } from './steps.js';
 
@@ -48,7 +47,8 @@ export class Vcpu {
   readonly workload: Workload;
   readonly totals: VcpuTotals;
 
-  constructor(readonly setup: VcpuSetup) {
+  /** `spec` is the workload `setup.workload` names (registry.ts, or load.ts on a vCPU thread). */
+  constructor(readonly setup: VcpuSetup, spec: WorkloadSpec) {
     const t = new TceTables(setup.shared);
     const w = new EventWriter(setup.ring, 'fail');
     w.thread = threadWord(THREAD_VCPU, setup.vcpu);
@@ -56,7 +56,7 @@ export class Vcpu {
     this.ctx = { t, w, meter: new TierMeter(setup.costs) };
     this.f = new Int32Array(setup.frames, setup.vcpu * FRAME_BYTES, FRAME_WORDS);
     this.fd = new Float64Array(setup.frames, setup.vcpu * FRAME_BYTES, FRAME_WORDS / 2);
-    this.workload = withQemuEvents(workloadByName(setup.workload).create({
+    this.workload = withQemuEvents(spec.create({
       seed: setup.seed, params: setup.workloadParams, vcpu: setup.vcpu, vcpus: setup.vcpus, calls: setup.calls, ram: t.ram,
     }), setup.workloadParams, setup.vcpu);
     this.totals = { vcpu: setup.vcpu, calls: 0, clockNs: 0, hcallNs: 0, mappedBytes: 0 };
