@@ -5,7 +5,9 @@
  * replay's vCPU thread and the answer check then read the calls from that file — in fixed
  * chunks, so memory stays bounded whatever the trace's length — instead of parsing the text
  * twice more. The file is removed when the process exits; a thread that finds no file reads
- * the text as before (TraceCallStream.nextHot).
+ * the text as before (TraceCallStream.nextHot). A process killed outright (SIGKILL, a crash)
+ * cannot remove its files: the next one to write a file removes those of processes that are
+ * gone (sweepStaleCallFiles).
  *
  * Record (16 Int32 words): 0 opcode; 1 flags (bit 0 no table, bit 1 reconstructed list;
  * H_RTAS: bits 8-15 args, 16-23 expected words, 24-31 the ddw event); 2 trace line;
@@ -15,7 +17,7 @@
  * argument words, 10-14 the words QEMU answered.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { H_GET_TCE, H_PUT_TCE_INDIRECT } from '../papr/hcalls.js';
@@ -91,6 +93,48 @@ export function callFilePath(file: string, size: number, mtimeMs: number, ino: n
 
 const written = new Set<string>();
 let exitHook = false;
+let swept = false;
+
+/** A call file's name, and the process it belongs to. */
+const CALL_FILE_NAME = /^tcesim-calls-(\d+)-[0-9a-f]{16}\.bin(?:\.part)?$/;
+
+/** Whether process `pid` exists (one of another user's counts: it may be a tcesim run). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the call files, finished or partial, of processes that no longer exist (killed before
+ * their exit hook ran); another live process's files, and this one's, stay. Best effort: a
+ * file that cannot be removed is left. Returns how many were removed.
+ */
+export function sweepStaleCallFiles(dir = tmpdir()): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = CALL_FILE_NAME.exec(name);
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processExists(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed++;
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
 
 /** Appends call records; finish() publishes the file (renamed into place), abandon() drops it. */
 export class CallFileWriter {
@@ -100,6 +144,10 @@ export class CallFileWriter {
   private n = 0;
 
   constructor(readonly path: string) {
+    if (!swept) {
+      swept = true;
+      sweepStaleCallFiles();
+    }
     this.part = `${path}.part`;
     this.fd = openSync(this.part, 'w');
   }
