@@ -22,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tcesim-slow-'));
 const tiny: SuiteConfig = {
   ...quickConfig(),
   filter: /^realmode H_GET_TCE$/,
-  micro: { ...quickConfig().micro, processes: 8 },
+  micro: { ...quickConfig().micro, processes: 12 },
   profile: { vcpus: 2, callsPerVcpu: 300, seed: 1, ringRecords: 2 ** 14 },
 };
 
@@ -36,17 +36,23 @@ let base: BenchFile;
 
 // Real runs on a shared machine: the verdict on 10% is checked deterministically on recorded
 // samples in slowdown-recorded.test.ts; this one checks the hook and the whole path end to end.
-test('a row slowed by 10% (a busy-wait in its timed batches) is reported slower at the default 5%: exit 1', async () => {
+// With 10% it failed once in a clean clone's CI run: the spread between that run's processes
+// put the noise bar at 40% (3 standard errors), above the slowdown; and this VM's speed drifts
+// so much between two runs a few seconds apart that the bare store itself came out 59% slower
+// once. So the row is made twice as slow here, with 12 processes a side instead of 8, and only
+// what must hold whatever the drift is asserted: the slowed row is found slower against the
+// store measured beside it, nothing is found faster, the profile is unchanged.
+test('a row made twice as slow (a busy-wait in its timed batches) is reported slower at the default 5%: exit 1', async () => {
   base = (await runSuite(tiny)).file;
-  const slowed = (await runSuite({ ...tiny, delay: { rows: /^realmode H_GET_TCE$/, percent: 10 } })).file;
+  const slowed = (await runSuite({ ...tiny, delay: { rows: /^realmode H_GET_TCE$/, percent: 100 } })).file;
   const c = await run('compare', save('base.json', base), save('slowed.json', slowed));
   assert.is(c.code, 1, c.out.join('\n'));
   const text = c.out.join('\n');
   // Judged on the ratio to the store measured in the same worker process.
   assert.match(text, /realmode H_GET_TCE \/ bare store\s+x store\s+\S+\s+\S+\s+\+\d+\.\d%\s+[<\d.]+\s+\d+(?:\.\d)?%(?: noise)?\s+slower/);
-  assert.match(text, /bare locked store \(CAS, 2x Int32 store, xchg\)\s+ns\/call.*unchanged$/m);
+  assert.not.match(text, /faster$/m, 'no row is found faster');
   assert.match(text, /escalation profile: unchanged/);
-  assert.match(text, /^1 slower, 0 faster, 2 unchanged: regression \(1 slower\)$/m);
+  assert.match(text, /^[12] slower, 0 faster, [12] unchanged: regression \([12] slower\)$/m);
 });
 
 test('a changed escalation profile with identical timings: exit 1, the changed count printed', async () => {
