@@ -4,23 +4,32 @@
  * (src/trace/trace-calls-file.ts, sweepStaleCallFiles).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sweepStaleCallFiles } from '../../src/trace/trace-calls-file.js';
 
-/** The pid of a process that has ended. */
+/**
+ * A pid no process has: on Linux one above the kernel's largest (so none can ever have it);
+ * elsewhere that of a child that has ended.
+ */
 function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  return Number(r.stdout);
+  try {
+    return Number(readFileSync('/proc/sys/kernel/pid_max', 'latin1')) + 1;
+  } catch {
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    assert.is(r.status, 0, `the child ran: ${String(r.error)}`);
+    return Number(r.stdout);
+  }
 }
 
 test('the files of a process that is gone are removed; this process\'s, a live one\'s and anything else stay', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tcesim-sweep-'));
   try {
     const dead = deadPid();
+    assert.ok(Number.isSafeInteger(dead) && dead > 0, `a pid: ${dead}`);
     const id = '0123456789abcdef';
     const stale = [`tcesim-calls-${dead}-${id}.bin`, `tcesim-calls-${dead}-${id}.bin.part`];
     const kept = [
