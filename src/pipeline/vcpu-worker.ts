@@ -29,17 +29,17 @@ export interface VcpuWorkerSetup extends VcpuSetup {
   readonly handOff: HandOffSetup;
 }
 
-/**
- * A vCPU's last message. `quarterAtMs` and `doneAtMs` (sharedClockMs) are when it had made a
- * quarter of its calls and all of them (RunResult.steadyCallsPerSec); `afterQuarter` is how
- * many it made in between.
- */
 /** Before the setup: the workload the run will most likely make, to import while waiting. */
 export interface VcpuPreload {
   readonly type: 'preload';
   readonly workload: string;
 }
 
+/**
+ * A vCPU's last message. `quarterAtMs` and `doneAtMs` (sharedClockMs) are when it had made a
+ * quarter of its calls and all of them (RunResult.steadyCallsPerSec); `afterQuarter` is how
+ * many it made in between.
+ */
 export type VcpuMessage = {
   readonly type: 'done'; readonly totals: Vcpu['totals']; readonly quarterAtMs: number; readonly doneAtMs: number; readonly afterQuarter: number;
 };
