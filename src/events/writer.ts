@@ -172,15 +172,7 @@ export class EventWriter implements WriteLog {
     }
     this.slot();
     const p = this.pos;
-    const o = this.start(p, KIND_WRITE, this.tier, 0, hw ? FLAG_HW : 0);
-    const w = this.words;
-    w[o + R_P0] = table;
-    w[o + R_P1] = index;
-    w[o + R_P2] = oldLo;
-    w[o + R_P3] = oldHi;
-    w[o + R_P4] = newLo;
-    w[o + R_P5] = newHi;
-    this.ring.publish(p);
+    this.fillWrite(p, hw, table, index, oldLo, oldHi, newLo, newHi);
     this.pos = (p + 1) | 0;
     if (this.tracked !== null) this.tracked[F_RES_POS] = this.pos;
   }
