@@ -9,8 +9,9 @@
  * whose stamp is not yet its position, so a record is never read half-written. Records reserved
  * under a table lock are therefore in the order the writes happened to that table.
  *
- * Positions are 32-bit counters that wrap; the ring never holds 2^31 records, so differences
- * are exact.
+ * Positions are 32-bit counters that wrap (Int32 words: from position 2^31 on they read
+ * negative); the ring never holds 2^31 records, so differences are exact. Every Int32 is a
+ * position, so a reservation says whether it found room apart from where its records are.
  */
 import { RECORD_WORDS, RH_CAPACITY, RH_HEAD, RH_MAGIC, RH_TAIL, RH_WORDS, RING_MAGIC, R_STAMP } from './layout.js';
 
@@ -22,19 +23,30 @@ export interface SharedRing {
 const MIN_RING_RECORDS = 16;
 const MAX_RING_RECORDS = 2 ** 24;
 
-/** Main thread: allocate a ring of `capacity` records (a power of two). */
-export function allocateRing(capacity: number): SharedRing {
+/**
+ * Main thread: allocate a ring of `capacity` records (a power of two). Its first record goes
+ * at position `first` (0 for a run: a log file's record r is stamped r; another start lets a
+ * test cross 2^31 or 2^32 without first making that many records).
+ */
+export function allocateRing(capacity: number, first = 0): SharedRing {
   if (!Number.isInteger(capacity) || capacity < MIN_RING_RECORDS || capacity > MAX_RING_RECORDS || (capacity & (capacity - 1)) !== 0) {
     throw new RangeError(`ring capacity ${capacity} must be a power of two from ${MIN_RING_RECORDS} to ${MAX_RING_RECORDS}`);
   }
+  if (!Number.isInteger(first) || first < -(2 ** 31) || first >= 2 ** 31) throw new RangeError(`ring position ${first} must be an Int32`);
   const header = new SharedArrayBuffer(RH_WORDS * 4);
   const h = new Int32Array(header);
   h[RH_MAGIC] = RING_MAGIC;
   h[RH_CAPACITY] = capacity;
+  h[RH_HEAD] = first;
+  h[RH_TAIL] = first;
   const records = new SharedArrayBuffer(capacity * RECORD_WORDS * 4);
   const r = new Int32Array(records);
-  // Slot k first holds position k; mark it as written one lap ago so it reads as not yet due.
-  for (let k = 0; k < capacity; k++) r[k * RECORD_WORDS + R_STAMP] = (k - capacity) | 0;
+  // Position p goes in slot p & (capacity - 1); mark each slot as written one lap before its
+  // first position, so it reads as not yet due.
+  for (let k = 0; k < capacity; k++) {
+    const p = (first + k) | 0;
+    r[(p & (capacity - 1)) * RECORD_WORDS + R_STAMP] = (p - capacity) | 0;
+  }
   return { header, records };
 }
 
@@ -61,11 +73,17 @@ export class EventRing {
 
   // --- producers (any thread; allocation-free) ---
 
+  /** The first position of the records the last successful reservation took. */
+  reserved = 0;
+
   /**
-   * Reserve n consecutive records without waiting: the first position, or -1 when the ring
-   * has no room for all n. The caller fills and publishes every reserved record.
+   * Reserve n consecutive records without waiting, from position `reserved` on; false when the
+   * ring has no room for all n (nothing reserved). The caller fills and publishes every
+   * reserved record. (A position in the answer would leave nothing to say "no room" with: it
+   * was -1, which is position 2^32 - 1, and callers that took any negative answer for "no room"
+   * lost every record from position 2^31 on.)
    */
-  tryReserve(n: number): number {
+  tryReserve(n: number): boolean {
     const hdr = this.header;
     let h = this.headGuess;
     for (;;) {
@@ -74,13 +92,14 @@ export class EventRing {
         h = Atomics.load(hdr, RH_HEAD);
         if (((h + n - this.tailSeen) | 0) > this.capacity) {
           this.headGuess = h;
-          return -1;
+          return false;
         }
       }
       const seen = Atomics.compareExchange(hdr, RH_HEAD, h, (h + n) | 0);
       if (seen === h) {
         this.headGuess = (h + n) | 0;
-        return h;
+        this.reserved = h;
+        return true;
       }
       h = seen;
     }
@@ -105,8 +124,7 @@ export class EventRing {
   reserveWaiting(n: number): number {
     if (n > this.capacity) throw new RangeError(`cannot reserve ${n} records in a ring of ${this.capacity}`);
     for (;;) {
-      const p = this.tryReserve(n);
-      if (p >= 0) return p;
+      if (this.tryReserve(n)) return this.reserved;
       const tail = Atomics.load(this.header, RH_TAIL);
       // A timeout too, so a consumer that never notifies cannot hang a producer for ever.
       Atomics.wait(this.header, RH_TAIL, tail, 20);

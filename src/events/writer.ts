@@ -111,16 +111,21 @@ export class EventWriter implements WriteLog {
     this.tier = tier;
   }
 
-  /** n records at once, under this thread's policy; -1 only under 'fail'. */
-  private reserve(n: number): number {
+  /**
+   * n records at once, under this thread's policy, from position `this.ring.reserved` on; false
+   * only under 'fail', when the ring has no room.
+   */
+  private reserve(n: number): boolean {
     const ring = this.ring;
-    const p = ring.tryReserve(n);
-    if (p >= 0 || !this.mayWait) return p;
-    if (this.drainSelf === null) return ring.reserveWaiting(n);
+    if (ring.tryReserve(n)) return true;
+    if (!this.mayWait) return false;
+    if (this.drainSelf === null) {
+      ring.reserveWaiting(n);
+      return true;
+    }
     for (;;) {
       this.drainSelf();
-      const q = ring.tryReserve(n);
-      if (q >= 0) return q;
+      if (ring.tryReserve(n)) return true;
     }
   }
 
@@ -152,8 +157,8 @@ export class EventWriter implements WriteLog {
     }
     if (!this.mayWait && n > this.noWaitMax) return false;
     const chunk = n > this.noWaitMax ? this.noWaitMax : n;
-    const p = this.reserve(chunk);
-    if (p < 0) return false;
+    if (!this.reserve(chunk)) return false;
+    const p = this.ring.reserved;
     this.pos = p;
     this.end = (p + chunk) | 0;
     this.pending = n - chunk;
@@ -229,7 +234,8 @@ export class EventWriter implements WriteLog {
     // Only tiers that may wait reserve in chunks; for the others the reservation was an upper bound.
     if (this.pending <= 0 || !this.mayWait) throw new Error('table write without a reserved event record');
     const chunk = this.pending > this.noWaitMax ? this.noWaitMax : this.pending;
-    this.pos = this.reserve(chunk);
+    this.reserve(chunk);
+    this.pos = this.ring.reserved;
     this.end = (this.pos + chunk) | 0;
     this.pending -= chunk;
     this.mirror();
@@ -306,8 +312,8 @@ export class EventWriter implements WriteLog {
   /** The call entered; `tier` is the first tier tried. False only under 'fail' with a full ring. */
   enter(f: Int32Array, opcodeWord: number, tier: number, clockNs: number): boolean {
     if (this.runCount !== 0) this.flushRun();
-    const p = this.reserve(1);
-    if (p < 0) return false;
+    if (!this.reserve(1)) return false;
+    const p = this.ring.reserved;
     this.fillEnter(p, f, opcodeWord, tier, clockNs);
     return true;
   }
@@ -323,8 +329,8 @@ export class EventWriter implements WriteLog {
 
   escalate(from: number, reason: number, to: number, costNs: number): boolean {
     if (this.runCount !== 0) this.flushRun();
-    const p = this.reserve(1);
-    if (p < 0) return false;
+    if (!this.reserve(1)) return false;
+    const p = this.ring.reserved;
     const o = this.start(p, KIND_ESCALATE, from, reason, 0);
     this.words[o + R_P0] = to;
     this.f64[(o >> 1) + R_F64_TIME] = costNs;
@@ -334,8 +340,8 @@ export class EventWriter implements WriteLog {
 
   retry(tier: number, reason: number, attempt: number): boolean {
     if (this.runCount !== 0) this.flushRun();
-    const p = this.reserve(1);
-    if (p < 0) return false;
+    if (!this.reserve(1)) return false;
+    const p = this.ring.reserved;
     const o = this.start(p, KIND_RETRY, tier, reason, 0);
     this.words[o + R_P0] = attempt;
     this.ring.publish(p);
@@ -344,8 +350,8 @@ export class EventWriter implements WriteLog {
 
   complete(tier: number, ret: number, outLo: number, outHi: number, costNs: number, wallUs: number): boolean {
     if (this.runCount !== 0) this.flushRun();
-    const p = this.reserve(1);
-    if (p < 0) return false;
+    if (!this.reserve(1)) return false;
+    const p = this.ring.reserved;
     this.fillComplete(p, tier, ret, outLo, outHi, costNs, wallUs);
     return true;
   }
@@ -365,24 +371,32 @@ export class EventWriter implements WriteLog {
   // --- real mode's fast path: one record per call ---
 
   /**
-   * Reserve the CALL record of a fast-path call, without waiting: its ring position, or -1 when
-   * the ring is full (the caller leaves the call to the full path, which gives up with log-full).
-   * Made while the table lock is held, so the record takes the write's place in the table's order.
+   * Reserve the CALL record of a fast-path call, without waiting, at position `callFirst`; false
+   * when the ring is full (the caller leaves the call to the full path, which gives up with
+   * log-full). Made while the table lock is held, so the record takes the write's place in the
+   * table's order.
    */
-  reserveCall(): number {
-    return this.reserveCallRecords(1);
+  reserveCall(): boolean {
+    if (this.runCount !== 0) this.flushRun();
+    return this.ring.tryReserve(1);
+  }
+
+  /** The first position reserveCall() or reserveCallRecords() reserved (read before any other reservation). */
+  get callFirst(): number {
+    return this.ring.reserved;
   }
 
   /**
    * Reserve the `n` consecutive records of a real-mode fast-path call without waiting (its
-   * ENTER, its write records and its COMPLETE, say): the first position, or -1 when the ring has
-   * no room for all of them (nothing reserved). Made while the table lock is held.
+   * ENTER, its write records and its COMPLETE, say), from `callFirst` to `callLast`; false when
+   * the ring has no room for all of them (nothing reserved). Made while the table lock is held.
    */
-  reserveCallRecords(n: number): number {
+  reserveCallRecords(n: number): boolean {
     if (this.runCount !== 0) this.flushRun();
-    const p = this.ring.tryReserve(n);
-    this.callLast = (p + n - 1) | 0;
-    return p;
+    const ring = this.ring;
+    if (!ring.tryReserve(n)) return false;
+    this.callLast = (ring.reserved + n - 1) | 0;
+    return true;
   }
 
   /**
@@ -412,8 +426,8 @@ export class EventWriter implements WriteLog {
   /** Main thread only: append an already encoded record (tables, snapshots). */
   appendRaw(src: Int32Array, at: number): void {
     if (this.runCount !== 0) this.flushRun();
-    const p = this.reserve(1);
-    if (p < 0) throw new Error('event ring full');
+    if (!this.reserve(1)) throw new Error('event ring full');
+    const p = this.ring.reserved;
     const o = this.ring.offset(p);
     for (let i = 1; i < RECORD_WORDS; i++) this.words[o + i] = src[at + i] as number;
     this.ring.publish(p);

@@ -97,7 +97,7 @@ export class RunMachine {
     });
     this.tables = new TceTables(this.shared);
     this.firstTier = MODE_TIERS[options.mode][0] as number;
-    this.ring = allocateRing(options.ringRecords);
+    this.ring = allocateRing(options.ringRecords, options.ringFirst ?? 0);
     this.frames = new SharedArrayBuffer(options.vcpus * FRAME_BYTES);
     this.drain = new LogDrain(this.ring);
     this.drain.addSink(this.stats);

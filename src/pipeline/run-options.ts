@@ -22,6 +22,12 @@ export interface RunOptions {
   costs: CostTable;
   /** Event ring size in records (a power of two). */
   ringRecords: number;
+  /**
+   * The event ring's first position (absent: 0). Positions are Int32 words: from position 2^31
+   * on they read negative, and after 2^32 - 1 comes 0; a test starts near there instead of
+   * making that many records first. Not with a log file, whose record r is stamped r.
+   */
+  ringFirst?: number;
   /** Virtual-mode pool threads. */
   poolThreads: number;
   /** piscina `atomics` for the pool (src/pipeline/pool-settings.ts). */
@@ -94,5 +100,9 @@ export function checkRunOptions(o: RunOptions): void {
   int('crash-pool-at-write', o.crashPoolAtWrite, 0, 2 ** 31 - 1);
   if (!Number.isInteger(o.ringRecords) || o.ringRecords < 1024 || (o.ringRecords & (o.ringRecords - 1)) !== 0 || o.ringRecords > 2 ** 24) {
     throw new RangeError(`ring records ${o.ringRecords} must be a power of two from 1024 to 2^24`);
+  }
+  if (o.ringFirst !== undefined) {
+    int('ring first position', o.ringFirst, -(2 ** 31), 2 ** 31 - 1);
+    if (o.ringFirst !== 0 && o.log !== null) throw new RangeError(`ring first position ${o.ringFirst} must be 0 with a log file (its record r is stamped r)`);
   }
 }

@@ -27,9 +27,8 @@ export function realmodeHGetTceLogged(t: TceTables, w: EventWriter, f: Int32Arra
   const index = fastGetEntry(t, f);
   if (index === FAST_MISS || !readLocked(t, f, index)) return false;
   // A read has no effect: if the log is full, the full way reads again and gives up there.
-  const p = w.reserveCall();
-  if (p < 0) return false;
-  w.fillCall(p, f, false, f[F_OUT_LO] as number, f[F_OUT_HI] as number, clockNs, costNs);
+  if (!w.reserveCall()) return false;
+  w.fillCall(w.callFirst, f, false, f[F_OUT_LO] as number, f[F_OUT_HI] as number, clockNs, costNs);
   return true;
 }
 

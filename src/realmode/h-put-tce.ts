@@ -51,11 +51,11 @@ export function realmodeHPutTceLogged(t: TceTables, w: EventWriter, f: Int32Arra
   const c = t.control;
   const lock = t.fast.lock;
   if (Atomics.compareExchange(c, lock, 0, 1) !== 0) return false;
-  const p = w.reserveCall();
-  if (p < 0) {
+  if (!w.reserveCall()) {
     unlock(c, lock);
     return false;
   }
+  const p = w.callFirst;
   t.storeEntryWord(fastEntryWord(t, index), f[F_ARG_HI] as number, f[F_ARG_LO] as number);
   unlock(c, lock);
   w.fillCall(p, f, true, t.replacedLo, t.replacedHi, clockNs, costNs);

@@ -93,11 +93,11 @@ export function realmodeHStuffTceLogged(t: TceTables, w: EventWriter, f: Int32Ar
       before = present;
     }
   }
-  const at = w.reserveCallRecords(runs + 2);
-  if (at < 0) {
+  if (!w.reserveCallRecords(runs + 2)) {
     unlock(c, ft.lock);
     return false;
   }
+  const at = w.callFirst;
   w.fillEnter(at, f, 0, TIER_REALMODE, clockNs);
   if (runs !== 0) clearRuns(t, w, (at + 1) | 0, index, end);
   unlock(c, ft.lock);

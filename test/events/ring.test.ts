@@ -17,7 +17,7 @@ test('a full ring refuses a reservation without waiting, and takes it again once
   const w = new EventWriter(shared, 'fail');
   for (let i = 0; i < 16; i++) assert.ok(w.retry(0, 17, i), `record ${i}`);
   assert.not.ok(w.retry(0, 17, 99), 'the 17th record does not fit');
-  assert.is(ring.tryReserve(1), -1);
+  assert.not.ok(ring.tryReserve(1));
   const drain = new LogDrain(shared);
   const mem = new MemoryRecordSink();
   drain.addSink(mem);
@@ -44,10 +44,45 @@ test('positions wrap around the ring many times without losing or repeating a re
   for (let i = 0; i < 1000; i++) assert.is(words[i * RECORD_WORDS + R_P0], i);
 });
 
+test('positions past 2^31 (negative as Int32) and past 2^32 (wrapped to 0) are reserved like any other; no room only when full', () => {
+  for (const first of [2 ** 31 - 8, -8]) {
+    const shared = allocateRing(16, first);
+    const ring = new EventRing(shared);
+    const w = new EventWriter(shared, 'fail');
+    const drain = new LogDrain(shared);
+    const mem = new MemoryRecordSink();
+    drain.addSink(mem);
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      assert.ok(ring.tryReserve(1));
+      seen.push(ring.reserved);
+    }
+    assert.equal(seen, [first, first + 1, first + 2, first + 3], `the first positions from ${first}`);
+    for (const p of seen) {
+      ring.words[ring.offset(p) + R_HEAD] = KIND_RETRY;
+      ring.words[ring.offset(p) + R_P0] = p - first;
+      ring.publish(p);
+    }
+    for (let i = 4; i < 16; i++) assert.ok(w.retry(0, 17, i), `record ${i} from ${first}: room left`);
+    assert.not.ok(ring.tryReserve(1), `full, from ${first}`);
+    assert.is(drain.drain(), 16);
+    for (let i = 16; i < 100; i++) {
+      assert.ok(w.retry(0, 17, i), `record ${i} from ${first}`);
+      if (i % 5 === 4) drain.drain();
+    }
+    drain.drain();
+    assert.is(mem.count, 100);
+    const words = mem.words();
+    for (let i = 0; i < 100; i++) assert.is(words[i * RECORD_WORDS + R_P0], i, `in order, from ${first} (${i})`);
+  }
+  assert.throws(() => allocateRing(16, 2 ** 31), /ring position 2147483648 must be an Int32/);
+});
+
 test('a consumer never reads a reserved record before it is published', () => {
   const shared = allocateRing(16);
   const ring = new EventRing(shared);
-  const p = ring.tryReserve(2);
+  assert.ok(ring.tryReserve(2));
+  const p = ring.reserved;
   ring.words[ring.offset(p + 1) + R_HEAD] = KIND_RETRY;
   ring.publish(p + 1);
   assert.is(ring.readyCount(16), 0, 'the first reserved record is not published yet');
@@ -94,12 +129,16 @@ test('four threads appending at once: every record arrives exactly once, each th
 
 test('unused reserved records at the head go back; once another reservation follows them they stay (to be padded)', () => {
   const ring = new EventRing(allocateRing(64));
-  const p = ring.tryReserve(5);
+  assert.ok(ring.tryReserve(5));
+  const p = ring.reserved;
   assert.ok(ring.unreserve((p + 2) | 0, (p + 5) | 0), 'nobody reserved after them');
   assert.is(ring.used(), 2);
-  assert.is(ring.tryReserve(1), (p + 2) | 0, 'the next reservation takes the first record given back');
-  const q = ring.tryReserve(4);
-  const r = ring.tryReserve(1);
+  assert.ok(ring.tryReserve(1));
+  assert.is(ring.reserved, (p + 2) | 0, 'the next reservation takes the first record given back');
+  assert.ok(ring.tryReserve(4));
+  const q = ring.reserved;
+  assert.ok(ring.tryReserve(1));
+  const r = ring.reserved;
   assert.not.ok(ring.unreserve((q + 1) | 0, (q + 4) | 0), 'a reservation followed');
   assert.is(ring.used(), 3 + 4 + 1);
   assert.is(r, (q + 4) | 0);
