@@ -7,10 +7,8 @@
  * The trace has no guest time between calls, so the modelled clock counts hypercalls only.
  */
 import { bigHi, bigLo, hex } from '../papr/u64.js';
-import { H_GET_TCE, H_PUT_TCE_INDIRECT } from '../papr/hcalls.js';
-import { F_OUT_HI, F_OUT_LO, F_RET } from '../papr/frame.js';
+import { H_PUT_TCE_INDIRECT } from '../papr/hcalls.js';
 import { H_RTAS } from '../papr/rtas.js';
-import { toBig } from '../papr/u64.js';
 import { defaultPhbConfig, type PhbConfig } from '../userspace/spapr-phb.js';
 import { qemuEventsOf } from '../workload/qemu-events.js';
 import { readRtasRets, writeRtasArgs } from '../workload/rtas-buffer.js';
@@ -21,7 +19,7 @@ import type { Workload, WorkloadContext, WorkloadParams, WorkloadSpec } from '..
 import { parseTableOverrides } from './table-geometry.js';
 import { TraceCallStream } from './trace-calls-stream.js';
 import { HotCall } from './trace-calls-hot.js';
-import { CF_LINE, CF_OPCODE, CF_RET, CF_TCE_HI, CF_TCE_LO, CallFileReader, callFilePath, isRtasRecord, mappedOf, rtasOf, setRecordCall } from './trace-calls-file.js';
+import { CF_LINE, CallFileReader, callFilePath, isRtasRecord, mappedOf, rtasOf, setRecordCall } from './trace-calls-file.js';
 import { statSync } from 'node:fs';
 import type { TraceCall, TraceRtas } from './trace-calls.js';
 import { TraceFormatError } from './trace-error.js';
@@ -66,15 +64,12 @@ function traceRtasBuffer(ram: GuestRam): number {
 class TraceWorkload implements Workload {
   mappedBytes = 0;
   guestNs = 0;
-  /** Hcalls whose answer (or H_GET_TCE value) differs from the trace's (the path decides some: SPEC §6). */
-  differingAnswers = 0;
   private readonly stream: TraceCallStream;
   private readonly ram: GuestRam;
   private left: number;
   private last: TraceCall | null = null;
   /** The common lines' calls, rebuilt without allocating; whether the last call was one. */
   private readonly hot = new HotCall();
-  private lastHot = false;
   private lastLine = 0;
 
   /** The calls the pre-scan rebuilt (trace-calls-file.ts), or null: the text is read. */
@@ -105,7 +100,6 @@ class TraceWorkload implements Workload {
       throw new TraceFormatError(this.stream.file, this.stream.reader.line, `the trace ended after ${this.stream.calls} calls; the run wants more`);
     }
     this.last = c;
-    this.lastHot = false;
     this.lastLine = this.stream.reader.line;
     if (c.rtas !== null) {
       // The guest writes its RTAS arguments into its memory and passes their address in r4.
@@ -149,23 +143,9 @@ class TraceWorkload implements Workload {
     if (--this.left === 0) file.close();
   }
 
-  /** The answer to the call of the record at `o` checked (answered() for calls read from the records). */
-  private answeredRecord(f: Int32Array, w: Int32Array, o: number): void {
-    if (isRtasRecord(w, o)) {
-      this.checkRtas(rtasOf(w, o), w[o + CF_LINE] as number);
-      return;
-    }
-    const ret = f[F_RET] as number;
-    const expect = w[o + CF_RET] as number;
-    if (ret !== expect || (w[o + CF_OPCODE] === H_GET_TCE && ret === 0 && ((f[F_OUT_HI] as number) !== w[o + CF_TCE_HI] || (f[F_OUT_LO] as number) !== w[o + CF_TCE_LO]))) {
-      this.differingAnswers++;
-    }
-  }
-
   /** A common line's call, rebuilt in plain numbers (trace-calls-hot.ts): as next() makes it from a TraceCall. */
   private nextHot(f: Int32Array, h: HotCall): void {
     this.last = null;
-    this.lastHot = true;
     if (h.opcode === H_PUT_TCE_INDIRECT) {
       const at = h.argHi * 4294967296 + h.argLo;
       for (let i = 0; i < h.callNpages; i++) {
@@ -189,29 +169,19 @@ class TraceWorkload implements Workload {
   }
 
   /**
-   * Check the answer against the trace. An RTAS call answers what QEMU answered in every mode
-   * (RTAS always reaches QEMU), so a difference stops the replay naming the line; an hcall's
-   * answer may differ with the path for malformed calls, so differences are counted.
+   * An RTAS call answers what QEMU answered in every mode (RTAS always reaches QEMU), so its
+   * answer is checked here and a difference stops the replay naming the line. Hcall answers,
+   * which may differ with the path for malformed calls, are counted on the main thread as the
+   * log is drained (trace-answer-check.ts).
    */
-  answered(f: Int32Array): void {
+  answered(): void {
     if (this.file !== null) {
-      if (this.at >= 0) this.answeredRecord(f, this.file.words, this.at);
-      return;
-    }
-    if (this.lastHot) {
-      // A hot line succeeded with ret=0 (and H_GET_TCE printed its value).
-      const h = this.hot;
-      if (f[F_RET] !== 0 || (h.opcode === H_GET_TCE && ((f[F_OUT_HI] as number) >>> 0 !== h.aHi || (f[F_OUT_LO] as number) >>> 0 !== h.aLo))) this.differingAnswers++;
+      const w = this.file.words;
+      if (this.at >= 0 && isRtasRecord(w, this.at)) this.checkRtas(rtasOf(w, this.at), w[this.at + CF_LINE] as number);
       return;
     }
     const c = this.last;
-    if (c === null) return;
-    if (c.rtas !== null) {
-      this.checkRtas(c.rtas, this.lastLine);
-      return;
-    }
-    const ret = f[F_RET] as number;
-    if (ret !== c.ret || (c.opcode === H_GET_TCE && ret === 0 && toBig(f[F_OUT_HI] as number >>> 0, f[F_OUT_LO] as number >>> 0) !== c.tce)) this.differingAnswers++;
+    if (c !== null && c.rtas !== null) this.checkRtas(c.rtas, this.lastLine);
   }
 }
 
