@@ -53,14 +53,15 @@ export function hopSummaries(times: Int32Array): HopSummary[] {
     let count = 0;
     let sum = 0;
     for (let b = 0; b < BUCKETS; b++) {
-      const k = times[h * BUCKETS + b] as number;
+      // Counts are Int32 words that Atomics.add wraps: read unsigned, a bucket holds up to 2^32 - 1.
+      const k = (times[h * BUCKETS + b] as number) >>> 0;
       count += k;
       sum += k * bucketUs(b);
     }
     let seen = 0;
     let medianUs = NaN;
     for (let b = 0; b < BUCKETS && count > 0; b++) {
-      seen += times[h * BUCKETS + b] as number;
+      seen += (times[h * BUCKETS + b] as number) >>> 0;
       if (seen * 2 >= count) {
         medianUs = bucketUs(b);
         break;

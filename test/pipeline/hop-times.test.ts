@@ -34,6 +34,19 @@ test('the shared clock reads the same on another thread (its own performance.now
   assert.ok(Math.min(...gaps) > 0);
 });
 
+test('a bucket past 2^31 hops (its Int32 word negative) still counts them all', () => {
+  const times = new Int32Array(allocateHopTimes());
+  recordHop(times, HOP_TO_POOL, sharedClockMs() - 0.04);
+  const b = times.findIndex((k) => k === 1);
+  const one = hopSummaries(times)[HOP_TO_POOL]!;
+  times[b] = 2 ** 31 + 5; // what Atomics.add leaves there after 2^31 + 5 hops: -2147483643
+  assert.ok(times[b] < 0);
+  const s = hopSummaries(times)[HOP_TO_POOL]!;
+  assert.is(s.count, 2 ** 31 + 5);
+  assert.is(s.medianUs, one.medianUs, 'the same bucket, the same median');
+  assert.ok(Math.abs(s.meanUs - one.meanUs) < 1e-9, 'one bucket: its middle is the mean');
+});
+
 test('the median and mean of recorded hops fall in the right bucket (the median within 5%, the mean within 10%)', () => {
   const times = new Int32Array(allocateHopTimes());
   // 9 hops of ~40.7 us, 2 of ~1 ms to the pool; 3 of ~81.4 us back to the vCPU (each begun that
